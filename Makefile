@@ -1,0 +1,60 @@
+# Fedstat. `make test` sets up this machine (Debian packages), builds with warnings
+# as errors and runs every test, including the live cross-check against
+# python-paillier. See README.md.
+
+SWIFT        ?= swift
+SWIFT_FLAGS  ?= -Xswiftc -warnings-as-errors
+APT_PACKAGES := libgmp-dev libssl-dev
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV         := Benchmarks/.venv
+
+.PHONY: all deps build test unit-test interop bench bench-compare vectors clean
+
+all: build
+
+## deps: install the system packages the build needs, only those missing.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## build: debug build of everything, tests included.
+build: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+
+## test: build and run every test.
+test: build
+	$(SWIFT) test --skip-build
+	$(MAKE) interop
+
+## interop: decrypt python-paillier ciphertexts with Fedstat and the other way round.
+interop: build $(VENV)/.ready
+	$(VENV)/bin/python scripts/paillier-interop.py --fedvectors "$$($(SWIFT) build --show-bin-path)/fedvectors" --check
+
+## vectors: regenerate Protocols/vectors/paillier/phe-interop.json with python-paillier.
+vectors: build $(VENV)/.ready
+	$(VENV)/bin/python scripts/paillier-interop.py --fedvectors "$$($(SWIFT) build --show-bin-path)/fedvectors" \
+	  --write Protocols/vectors/paillier/phe-interop.json
+
+$(VENV)/.ready: Benchmarks/requirements.txt
+	@python3 -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Benchmarks/requirements.txt
+	touch $@
+
+## bench: Fedstat's own Paillier figures (release build).
+bench: deps
+	$(SWIFT) build -c release --product fedbench
+	"$$($(SWIFT) build -c release --show-bin-path)/fedbench" paillier --bits 2048
+
+## bench-compare: Fedstat against python-paillier and pypaillier, as ratios.
+bench-compare: deps
+	bash Benchmarks/compare-paillier.sh
+
+clean:
+	rm -rf .build $(VENV)

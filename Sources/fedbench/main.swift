@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Fedstat's benchmarks. Figures and the commands that reproduce them are recorded in
+/// Benchmarks/RESULTS.md.
+struct FedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fedbench",
+        abstract: "Fedstat micro and end-to-end benchmarks.",
+        subcommands: [PaillierBenchmark.self])
+}
+
+FedBench.main()
