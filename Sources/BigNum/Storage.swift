@@ -1,15 +1,22 @@
 internal import CGMP
 
 /// Process-wide set-up of GMP, done once before the first GMP allocation.
-enum GMPRuntime {
+package enum GMPRuntime {
     /// Installs the zeroising allocator (see `Sources/CGMP/shim.h`): every limb array
     /// GMP frees or moves is wiped first, including the temporaries GMP allocates inside
     /// `mpz_powm_sec`, division and gcd. Defends against secrets (keys, shares,
     /// plaintexts) surviving in freed heap memory.
-    static let ready: Bool = {
+    package static let ready: Bool = {
         fedstat_gmp_install_zeroising_allocator()
         return true
     }()
+
+    /// Whether every GMP allocation, reallocation and free goes through the zeroising
+    /// allocator (checked by the tests).
+    package static var zeroisingAllocatorInstalled: Bool {
+        precondition(ready)
+        return fedstat_gmp_zeroising_allocator_installed() != 0
+    }
 }
 
 /// Heap-allocated GMP integer owned by one `BigInt` value (or shared read-only

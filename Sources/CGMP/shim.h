@@ -56,6 +56,15 @@ static inline void fedstat_gmp_install_zeroising_allocator(void) {
     mp_set_memory_functions(fedstat_gmp_alloc, fedstat_gmp_realloc, fedstat_gmp_free);
 }
 
+/// Whether GMP currently uses the zeroising allocator.
+static inline int fedstat_gmp_zeroising_allocator_installed(void) {
+    void *(*a)(size_t);
+    void *(*r)(void *, size_t, size_t);
+    void (*f)(void *, size_t);
+    mp_get_memory_functions(&a, &r, &f);
+    return a == fedstat_gmp_alloc && r == fedstat_gmp_realloc && f == fedstat_gmp_free;
+}
+
 /// Wipes the limbs of `z` in place (the value becomes garbage; clear it next).
 static inline void fedstat_mpz_wipe(__mpz_struct *z) {
     if (z->_mp_d != NULL && z->_mp_alloc > 0) {

@@ -31,8 +31,8 @@ public final class Encryptor: Sendable {
     /// Extra exponent bits beyond |n| that make hs^r statistically close to uniform.
     public static let statisticalSecurityBits = 128
 
-    /// The default window width: 10 bits for keys up to 2048 bits (≈ 114 MB of table
-    /// for a 2048-bit key), 9 above (≈ 140 MB for 3072 bits), smaller for test keys.
+    /// The default window width: 10 bits for 2048-bit keys (109 MiB of table), 9 above
+    /// (134 MiB for 3072 bits), smaller for test keys.
     public static func defaultWindowBits(modulusBits: Int) -> Int {
         switch modulusBits {
         case ..<1024: 6

@@ -1,0 +1,71 @@
+import BigNum
+import Foundation
+import Paillier
+import Testing
+
+/// Keys shared by the tests. Test-size keys are generated once per run; their safe
+/// primes come from OpenSSL, so even the 2048-bit key takes only seconds.
+enum TestKeys {
+    static let small = PrivateKey.generateForTesting(bits: 512)
+    static let other = PrivateKey.generateForTesting(bits: 512)
+    static let medium = PrivateKey.generateForTesting(bits: 1024)
+
+    /// Encryptors with small tables: fast to build in debug test runs.
+    static let smallEncryptor = Encryptor(publicKey: small.publicKey, windowBits: 4)
+    static let otherEncryptor = Encryptor(publicKey: other.publicKey, windowBits: 4)
+    static let mediumEncryptor = Encryptor(publicKey: medium.publicKey, windowBits: 5)
+}
+
+/// A deterministic generator (SplitMix64) so randomized tests are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The repository's root folder, found from this file's location.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()  // PaillierTests
+    .deletingLastPathComponent()  // Tests
+    .deletingLastPathComponent()
+
+/// A JSON file under `Protocols/vectors/`.
+func vectorFile(_ relativePath: String) throws -> Data {
+    try Data(contentsOf: repositoryRoot.appendingPathComponent("Protocols/vectors").appendingPathComponent(relativePath))
+}
+
+func hex(_ text: String) throws -> BigInt {
+    try #require(BigInt(text, radix: 16), "not hex: \(text.prefix(20))")
+}
+
+func bytes(hex text: String) throws -> [UInt8] {
+    let utf8 = Array(text.utf8)
+    try #require(utf8.count % 2 == 0, "odd-length hex string")
+    return try stride(from: 0, to: utf8.count, by: 2).map { i in
+        try #require(UInt8(String(decoding: utf8[i..<i + 2], as: UTF8.self), radix: 16))
+    }
+}
+
+/// Runs `body` and returns the `PaillierError` it throws (failing if it throws none).
+func paillierError(
+    _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+) -> PaillierError? {
+    do {
+        try body()
+        Issue.record("expected a PaillierError", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as PaillierError {
+        return error
+    } catch {
+        Issue.record("expected a PaillierError, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
