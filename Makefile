@@ -32,14 +32,18 @@ test: build
 	$(SWIFT) test --skip-build
 	$(MAKE) interop
 
-## interop: decrypt python-paillier ciphertexts with Fedstat and the other way round.
+## interop: decrypt python-paillier ciphertexts with Fedstat and the other way round,
+## and check the committed vectors still equal a fresh generation from the spec.
 interop: build $(VENV)/.ready
 	$(VENV)/bin/python scripts/paillier-interop.py --fedvectors "$$($(SWIFT) build --show-bin-path)/fedvectors" --check
+	$(VENV)/bin/python scripts/paillier-vectors.py --check Protocols/vectors/paillier/vectors.json
 
-## vectors: regenerate Protocols/vectors/paillier/phe-interop.json with python-paillier.
+## vectors: regenerate Protocols/vectors/paillier/phe-interop.json with python-paillier
+## and Protocols/vectors/paillier/vectors.json from the spec in plain Python.
 vectors: build $(VENV)/.ready
 	$(VENV)/bin/python scripts/paillier-interop.py --fedvectors "$$($(SWIFT) build --show-bin-path)/fedvectors" \
 	  --write Protocols/vectors/paillier/phe-interop.json
+	$(VENV)/bin/python scripts/paillier-vectors.py --write Protocols/vectors/paillier/vectors.json
 
 $(VENV)/.ready: Benchmarks/requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }

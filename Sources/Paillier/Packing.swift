@@ -61,8 +61,11 @@ public struct PackingLayout: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Packs `values` into signed integers P_j, `slotsPerPlaintext` values each.
-    /// Throws `packingBound` naming the index of a value with |v| > bound.
+    /// Throws `packingBound` naming the index of the first value with |v| > bound.
     public func pack(_ values: [BigInt]) throws(PaillierError) -> [BigInt] {
+        if let index = values.firstIndex(where: { $0.magnitude > bound }) {
+            throw PaillierError(.packingBound, "value at index \(index) exceeds the layout's bound")
+        }
         var packed: [BigInt] = []
         packed.reserveCapacity(plaintextCount(for: values.count))
         var start = 0
@@ -70,9 +73,6 @@ public struct PackingLayout: Sendable, Hashable, CustomStringConvertible {
             let end = min(start + slotsPerPlaintext, values.count)
             var p = BigInt(0)
             for index in stride(from: end - 1, through: start, by: -1) {
-                guard values[index].magnitude <= bound else {
-                    throw PaillierError(.packingBound, "value at index \(index) exceeds the layout's bound")
-                }
                 p = (p << slotBits) + values[index]
             }
             packed.append(p)

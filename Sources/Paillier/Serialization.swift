@@ -103,6 +103,10 @@ extension PrivateKey {
         try Wire.checkLength(bytes, 4 + 2 * count, .privateKey)
         let p = BigInt(bigEndianBytes: bytes[4..<(4 + count)]).asSecret()
         let q = BigInt(bigEndianBytes: bytes[(4 + count)...]).asSecret()
+        // One key, one encoding: the larger prime comes first.
+        guard p > q else {
+            throw PaillierError(.invalidKey, "private key encoding must list the larger prime first")
+        }
         try self.init(p: p, q: q)
         guard publicKey.bits == bits else {
             throw PaillierError(.invalidKey, "private key declares \(bits) bits but its primes give \(publicKey.bits)")
