@@ -155,14 +155,14 @@ extension BigInt {
     /// `self · other mod modulus`, non-negative, computed in one result buffer.
     public func multiplied(by other: BigInt, modulo modulus: BigInt) -> BigInt {
         precondition(modulus.signum() > 0, "modulus must be positive")
-        let r = Self.result(from: self, other)
+        let r = Self.result(from: self, other, modulus)
         __gmpz_mul(r.pointer, storage.pointer, other.storage.pointer)
         __gmpz_mod(r.pointer, r.pointer, modulus.storage.pointer)
         return BigInt(storage: r)
     }
 
     /// The inverse of `self` modulo `modulus` in `0..<modulus`, or nil if
-    /// `gcd(self, modulus) != 1`.
+    /// `gcd(self, modulus) != 1` or `modulus == 1` (where every residue is 0).
     public func inverse(modulo modulus: BigInt) -> BigInt? {
         precondition(modulus.signum() > 0, "modulus must be positive")
         if modulus == 1 { return nil }
@@ -188,8 +188,9 @@ extension BigInt {
     /// Whether `self` is (probably) prime: GMP's Baillie–PSW test followed by
     /// `rounds` Miller–Rabin rounds with random bases, so a composite passes with
     /// probability below 4^-rounds even for adversarially chosen input.
+    /// Values below 2 are not prime.
     public func isProbablePrime(rounds: Int = 40) -> Bool {
-        __gmpz_probab_prime_p(storage.pointer, Int32(rounds)) > 0
+        self > 1 && __gmpz_probab_prime_p(storage.pointer, Int32(rounds)) > 0
     }
 
     /// The largest integer whose square is at most `self` (floor of the square root).

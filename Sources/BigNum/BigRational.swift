@@ -36,7 +36,9 @@ public struct BigRational: Sendable {
         __gmpq_canonicalize(storage.pointer)
     }
 
-    /// Parses a plain decimal such as `-12.034` or `7` exactly (no exponent, no spaces).
+    /// Parses a plain decimal exactly, with PostgreSQL's `numeric` grammar minus
+    /// exponents: an optional sign, digits, and an optional point with digits on at least
+    /// one side (`-12.034`, `7`, `.5`, `3.`). No spaces, exponents or separators.
     public init?(decimal text: some StringProtocol) {
         var body = Substring(text)
         var negative = false
@@ -49,8 +51,7 @@ public struct BigRational: Sendable {
         let fraction = parts.count == 2 ? parts[1] : ""
         guard !(whole.isEmpty && fraction.isEmpty),
             (whole + fraction).utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            parts.count == 1 || !fraction.isEmpty,
-            let digits = BigInt(whole.isEmpty && fraction.isEmpty ? "0" : String(whole + fraction))
+            let digits = BigInt(String(whole + fraction))
         else { return nil }
         let value = BigRational(numerator: digits, denominator: BigInt(10).power(fraction.count))
         self = negative ? -value : value
@@ -267,14 +268,14 @@ enum Rounding {
 
     /// floor(log10(a / b)) for a, b > 0.
     static func decimalExponent(_ a: BigInt, _ b: BigInt) -> Int {
+        // a < 10^da and b >= 10^(db−1), so a/b < 10^(da−db+1): e starts at or above the
+        // answer and only ever moves down to the largest e with a/b >= 10^e.
         var e = a.toString().count - b.toString().count
-        // 10^e <= a/b < 10^(e+1), adjusted exactly.
         func atLeastPower(_ k: Int) -> Bool {
             let (x, y) = scaled(b, BigInt(1), byPowerOfTen: k)  // b·10^k or b/10^-k as x/y
             return a * y >= x
         }
         while !atLeastPower(e) { e -= 1 }
-        while atLeastPower(e + 1) { e += 1 }
         return e
     }
 

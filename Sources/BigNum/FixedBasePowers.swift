@@ -26,6 +26,8 @@ public final class FixedBasePowers: @unchecked Sendable {
     /// Number of windows, ⌈exponentBits / windowBits⌉.
     public let windows: Int
     private let entryWords: Int
+    /// Powers of a secret base are secret too.
+    private let baseIsSecret: Bool
     private let table: UnsafeMutablePointer<UInt64>
 
     /// Size of the table in bytes.
@@ -43,6 +45,7 @@ public final class FixedBasePowers: @unchecked Sendable {
         self.windowBits = windowBits
         windows = (exponentBits + windowBits - 1) / windowBits
         entryWords = modulus.words
+        baseIsSecret = base.isSecret
         let entries = windows << windowBits
         table = .allocate(capacity: entries * entryWords)
 
@@ -93,7 +96,7 @@ public final class FixedBasePowers: @unchecked Sendable {
         guard BN_from_montgomery(accumulator.pointer, accumulator.pointer, modulus.context, ctx) == 1 else {
             fatalError("OpenSSL: BN_from_montgomery failed")
         }
-        return BigInt(bignum: accumulator.pointer, secret: exponent.isSecret)
+        return BigInt(bignum: accumulator.pointer, secret: baseIsSecret || exponent.isSecret)
     }
 
     private func slot(window: Int, digit: Int) -> UnsafeMutablePointer<UInt64> {

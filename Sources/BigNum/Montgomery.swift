@@ -104,6 +104,6 @@ public final class MontgomeryModulus: @unchecked Sendable {
         guard BN_mod_exp_mont_consttime(r.pointer, a.pointer, e.pointer, m.pointer, bnContext, context) == 1 else {
             fatalError("OpenSSL: BN_mod_exp_mont_consttime failed")
         }
-        return BigInt(bignum: r.pointer, secret: base.isSecret || exponent.isSecret)
+        return BigInt(bignum: r.pointer, secret: base.isSecret || exponent.isSecret || modulus.isSecret)
     }
 }
