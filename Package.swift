@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .library(name: "BigNum", targets: ["BigNum"]),
         .library(name: "Paillier", targets: ["Paillier"]),
+        .library(name: "KeyStore", targets: ["KeyStore"]),
         .executable(name: "fedbench", targets: ["fedbench"]),
         .executable(name: "fedvectors", targets: ["fedvectors"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries from the system (Debian: libgmp-dev, libssl-dev).
@@ -28,7 +30,13 @@ let package = Package(
 
         // Pure modules: no I/O, no networking, no logging.
         .target(name: "BigNum", dependencies: ["CGMP", "CLibCrypto"]),
-        .target(name: "Paillier", dependencies: ["BigNum"]),
+        .target(
+            name: "Paillier",
+            dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // I/O modules.
+        .target(name: "KeyStore"),
 
         // Executables.
         .executableTarget(
@@ -49,7 +57,8 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "BigNumTests", dependencies: ["BigNum"]),
-        .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum"]),
+        .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum", "KeyStore"]),
+        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,12 +13,18 @@ enum Wire {
         case publicKey = 1
         case privateKey = 2
         case ciphertext = 3
+        case thresholdPublicKey = 4
+        case partialDecryption = 5
+        case thresholdKeyShare = 6
 
         var name: String {
             switch self {
             case .publicKey: "public key"
             case .privateKey: "private key"
             case .ciphertext: "ciphertext"
+            case .thresholdPublicKey: "threshold public key"
+            case .partialDecryption: "partial decryption"
+            case .thresholdKeyShare: "threshold key share"
             }
         }
     }

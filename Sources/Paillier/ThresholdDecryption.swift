@@ -1,0 +1,230 @@
+import BigNum
+import Crypto
+
+/// An error from threshold key handling, partial decryption or combination. Errors
+/// about one party's contribution name it in `node` (its index 1…ℓ).
+public struct ThresholdError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        /// Key parts are malformed or inconsistent.
+        case invalidKey
+        /// A share is out of range or does not match its verification key.
+        case invalidShare
+        /// A party index is outside 1…ℓ.
+        case indexOutOfRange
+        /// Two partial decryptions come from the same party.
+        case duplicateNode
+        /// Fewer than t partial decryptions.
+        case notEnoughShares
+        /// A partial decryption was made for a different ciphertext.
+        case wrongCiphertext
+        /// A partial decryption's proof of correctness does not verify.
+        case invalidProof
+        /// A query id is not 16 bytes.
+        case invalidQueryID
+        /// Serialized bytes are malformed (version, kind, length, range).
+        case invalidEncoding
+    }
+
+    public var code: Code
+    public var message: String
+    /// The party the error is about, if it is about one.
+    public var node: Int?
+
+    public init(_ code: Code, _ message: String, node: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.node = node
+    }
+
+    public var description: String { "threshold Paillier \(code.rawValue): \(message)" }
+}
+
+/// A party's partial decryption c_i = c^(2Δ·s_i) mod n² of one ciphertext, with a
+/// non-interactive proof that it used the share behind its verification key
+/// (`Protocols/threshold-paillier.md` §3–4).
+public struct PartialDecryption: Sendable, Hashable {
+    /// The party, 1…ℓ.
+    public let index: Int
+    /// SHA-256 of the serialised ciphertext this decrypts.
+    public let ciphertextDigest: [UInt8]
+    /// c_i.
+    public let value: BigInt
+    /// Fiat–Shamir challenge e (256 bits).
+    public let challenge: BigInt
+    /// Response z = r + e·Δ·s_i.
+    public let response: BigInt
+
+    /// A partial decryption from its parts (as received); `ThresholdPublicKey.verify`
+    /// checks it.
+    public init(index: Int, ciphertextDigest: [UInt8], value: BigInt, challenge: BigInt, response: BigInt) {
+        self.index = index
+        self.ciphertextDigest = ciphertextDigest
+        self.value = value
+        self.challenge = challenge
+        self.response = response
+    }
+}
+
+/// Length of a query id in bytes.
+public let queryIDLength = 16
+
+extension ThresholdPublicKey {
+    /// Bits of the proof's random exponent r: |n²| + |Δ| bounds Δ·s_i, plus 256 for the
+    /// challenge and 128 so that z = r + e·Δ·s_i statistically hides Δ·s_i.
+    var proofRandomBits: Int { publicKey.nSquared.bitLength + delta.bitLength + 256 + 128 }
+
+    /// Largest bit length a valid response can have.
+    var proofResponseBits: Int { proofRandomBits + 1 }
+
+    /// The Fiat–Shamir challenge over the transcript of §4.2, byte for byte.
+    func challenge(
+        index: Int, ciphertext: BigInt, partial: BigInt, a: BigInt, b: BigInt, queryID: [UInt8]
+    ) -> BigInt {
+        let nb = publicKey.modulusByteCount
+        let n2b = publicKey.ciphertextValueByteCount
+        var transcript: [UInt8] = Array(Self.proofDomainTag.utf8)
+        for value in [publicKey.bits, threshold, parties, index] {
+            transcript += [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+        }
+        transcript += try! publicKey.n.bigEndianBytes(count: nb)
+        for value in [verificationBase, verificationKey(index), ciphertext, partial, a, b] {
+            transcript += try! value.bigEndianBytes(count: n2b)
+        }
+        transcript += queryID
+        return BigInt(bigEndianBytes: Array(SHA256.hash(data: transcript)))
+    }
+
+    /// Domain separation for the proof's hash: no other Fedstat hash starts with it.
+    static let proofDomainTag = "fedstat/threshold-paillier/v1/partial-decryption-proof\u{0}"
+
+    static func digest(_ ciphertext: Ciphertext) -> [UInt8] {
+        Array(SHA256.hash(data: ciphertext.serialized()))
+    }
+
+    static func checkQueryID(_ queryID: [UInt8]) throws(ThresholdError) {
+        guard queryID.count == queryIDLength else {
+            throw ThresholdError(.invalidQueryID, "a query id is \(queryIDLength) bytes, not \(queryID.count)")
+        }
+    }
+}
+
+extension ThresholdKeyShare {
+    /// This party's partial decryption of `ciphertext`, with its proof bound to
+    /// `queryID` (16 bytes) and to this party's index, so it cannot be replayed for
+    /// another query or passed off as another party's.
+    ///
+    /// Both secret exponents (2Δ·s_i and the proof's r) go through constant-time
+    /// exponentiation.
+    public func partialDecrypt(_ ciphertext: Ciphertext, queryID: [UInt8]) throws(ThresholdError) -> PartialDecryption {
+        try ThresholdPublicKey.checkQueryID(queryID)
+        guard ciphertext.publicKey == publicKey.publicKey else {
+            throw ThresholdError(.wrongCiphertext, "ciphertext is under a different key than share \(index)", node: index)
+        }
+        let key = publicKey
+        let n2 = MontgomeryModulus(key.publicKey.nSquared)
+        let c = ciphertext.value
+        let partial = n2.powerSecret(c, exponent).declassified()
+        // Proof that log_{c⁴}(c_i²) = log_v(v_i) = Δ·s_i (Chaum–Pedersen, Fiat–Shamir).
+        let r = BigInt.random(bits: key.proofRandomBits)
+        let c4 = c.power(BigInt(4), modulus: key.publicKey.nSquared)
+        let a = n2.powerSecret(c4, r).declassified()
+        let b = n2.powerSecret(key.verificationBase, r).declassified()
+        let e = key.challenge(index: index, ciphertext: c, partial: partial, a: a, b: b, queryID: queryID)
+        let z = (r + e * key.delta * share).declassified()
+        return PartialDecryption(
+            index: index, ciphertextDigest: ThresholdPublicKey.digest(ciphertext),
+            value: partial, challenge: e, response: z)
+    }
+}
+
+extension ThresholdPublicKey {
+    /// Checks that `partial` is party `partial.index`'s correct partial decryption of
+    /// `ciphertext` for `queryID`. Defends against a party (or a coordinator relaying
+    /// for it) that sends a wrong value to corrupt the result, a partial decryption of
+    /// another ciphertext, or a proof replayed from another query or party.
+    public func verify(_ partial: PartialDecryption, of ciphertext: Ciphertext, queryID: [UInt8]) throws(ThresholdError) {
+        try Self.checkQueryID(queryID)
+        let i = partial.index
+        guard (1...parties).contains(i) else {
+            throw ThresholdError(.indexOutOfRange, "partial decryption names party \(i), outside 1…\(parties)", node: i)
+        }
+        guard partial.ciphertextDigest == Self.digest(ciphertext) else {
+            throw ThresholdError(.wrongCiphertext, "partial decryption from party \(i) is for a different ciphertext", node: i)
+        }
+        let n2 = publicKey.nSquared
+        let ci = partial.value
+        guard ci > 0, ci < n2, BigInt.gcd(ci, publicKey.n) == 1,
+            partial.challenge.signum() >= 0, partial.challenge.bitLength <= 256,
+            partial.response.signum() >= 0, partial.response.bitLength <= proofResponseBits
+        else {
+            throw ThresholdError(.invalidProof, "partial decryption from party \(i) has values out of range", node: i)
+        }
+        let c = ciphertext.value
+        let e = partial.challenge
+        let z = partial.response
+        let c4 = c.power(BigInt(4), modulus: n2)
+        let ci2 = ci.multiplied(by: ci, modulo: n2)
+        // a = (c⁴)^z · (c_i²)^(−e),  b = v^z · v_i^(−e)
+        let a = c4.power(z, modulus: n2).multiplied(by: ci2.inverse(modulo: n2)!.power(e, modulus: n2), modulo: n2)
+        let b = verificationBase.power(z, modulus: n2)
+            .multiplied(by: verificationKey(i).inverse(modulo: n2)!.power(e, modulus: n2), modulo: n2)
+        guard challenge(index: i, ciphertext: c, partial: ci, a: a, b: b, queryID: queryID) == e else {
+            throw ThresholdError(.invalidProof, "proof of the partial decryption from party \(i) does not verify", node: i)
+        }
+    }
+
+    /// Verifies `partials` and combines the first `threshold` of them into the
+    /// plaintext residue of `ciphertext` (secret).
+    ///
+    /// Refused, naming the party where there is one: fewer than t partials, an index
+    /// outside 1…ℓ, two partials from one party, a partial for another ciphertext, an
+    /// invalid proof.
+    public func combineResidue(
+        _ partials: [PartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
+    ) throws(ThresholdError) -> BigInt {
+        guard partials.count >= threshold else {
+            throw ThresholdError(.notEnoughShares, "\(partials.count) partial decryptions; \(threshold) of \(parties) are needed")
+        }
+        var seen = Set<Int>()
+        for partial in partials {
+            guard (1...parties).contains(partial.index) else {
+                throw ThresholdError(.indexOutOfRange, "partial decryption names party \(partial.index), outside 1…\(parties)", node: partial.index)
+            }
+            guard seen.insert(partial.index).inserted else {
+                throw ThresholdError(.duplicateNode, "two partial decryptions from party \(partial.index)", node: partial.index)
+            }
+        }
+        for partial in partials {
+            try verify(partial, of: ciphertext, queryID: queryID)
+        }
+        let used = Array(partials.prefix(threshold))
+        let indices = used.map(\.index)
+        let n2 = publicKey.nSquared
+        var product = BigInt(1)
+        for partial in used {
+            // μ_i = Δ · Π_{j≠i} j / (j − i), an integer because Δ = ℓ!.
+            let i = partial.index
+            var numerator = delta
+            var denominator = BigInt(1)
+            for j in indices where j != i {
+                numerator *= BigInt(j)
+                denominator *= BigInt(j - i)
+            }
+            let mu = numerator / denominator
+            let twoMu = BigInt(2) * mu
+            let base = twoMu.signum() < 0 ? partial.value.inverse(modulo: n2)! : partial.value
+            product = product.multiplied(by: base.power(twoMu.magnitude, modulus: n2), modulo: n2)
+        }
+        // product = c^(4Δ²·d) = (1 + n)^(4Δ²·m), so m = L(product)·(4Δ²)⁻¹ mod n.
+        let l = (product - BigInt(1)) / publicKey.n
+        return l.multiplied(by: combineFactor, modulo: publicKey.n).asSecret()
+    }
+
+    /// As `combineResidue`, decoded as a signed value (`SignedEncoding`); an overflow is
+    /// reported as `PaillierError.overflow`.
+    public func combine(
+        _ partials: [PartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
+    ) throws -> BigInt {
+        try SignedEncoding.decode(try combineResidue(partials, of: ciphertext, queryID: queryID), publicKey: publicKey)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+import KeyStore
+import Testing
+
+@Suite("Secret files")
+struct SecretFileTests {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fedstat-keystore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test func writesMode0600AndReadsBack() throws {
+        let path = directory + "/share.bin"
+        let previous = umask(0)  // the widest umask must not widen the file
+        defer { umask(previous) }
+        try SecretFile.write([1, 2, 3, 250], to: path)
+        #expect(try mode(path) == 0o600)
+        #expect(try SecretFile.read(path) == [1, 2, 3, 250])
+    }
+
+    @Test func neverOverwritesAnExistingFile() throws {
+        let path = directory + "/existing.bin"
+        try SecretFile.write([1], to: path)
+        #expect(throws: SecretFileError.self) { try SecretFile.write([2], to: path) }
+        do {
+            try SecretFile.write([2], to: path)
+        } catch {
+            #expect(error.code == .exists)
+            #expect(error.path == path)
+        }
+        #expect(try SecretFile.read(path) == [1])
+    }
+
+    @Test(arguments: [0o644, 0o640, 0o604, 0o660, 0o700 | 0o004])
+    func refusesFilesOthersCanAccess(permissions: Int) throws {
+        let path = directory + "/open-\(permissions).bin"
+        try SecretFile.write([9, 9], to: path)
+        try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path)
+        do {
+            _ = try SecretFile.read(path)
+            Issue.record("a key file with mode \(String(permissions, radix: 8)) was accepted")
+        } catch {
+            #expect(error.code == .permissions)
+            #expect(error.description.contains(path))
+            #expect(error.description.contains("chmod 600"))
+            #expect(!error.description.contains("9, 9"))
+        }
+    }
+
+    @Test func missingFileIsAnIOErrorNamingIt() {
+        let path = directory + "/missing.bin"
+        do {
+            _ = try SecretFile.read(path)
+            Issue.record("reading a missing file succeeded")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.description.hasPrefix(path))
+        }
+    }
+}
