@@ -116,6 +116,15 @@ extension ThresholdKeyShare {
     /// Both secret exponents (2Δ·s_i and the proof's r) go through constant-time
     /// exponentiation.
     public func partialDecrypt(_ ciphertext: Ciphertext, queryID: [UInt8]) throws(ThresholdError) -> PartialDecryption {
+        try partialDecrypt(ciphertext, queryID: queryID, proofRandomness: nil)
+    }
+
+    /// As `partialDecrypt(_:queryID:)` with the proof's r given, for test vectors that
+    /// must reproduce a proof byte for byte. Never pass a fixed r in production: two
+    /// proofs with the same r reveal the share.
+    package func partialDecrypt(
+        _ ciphertext: Ciphertext, queryID: [UInt8], proofRandomness: BigInt?
+    ) throws(ThresholdError) -> PartialDecryption {
         try ThresholdPublicKey.checkQueryID(queryID)
         guard ciphertext.publicKey == publicKey.publicKey else {
             throw ThresholdError(.wrongCiphertext, "ciphertext is under a different key than share \(index)", node: index)
@@ -125,7 +134,8 @@ extension ThresholdKeyShare {
         let c = ciphertext.value
         let partial = n2.powerSecret(c, exponent).declassified()
         // Proof that log_{c⁴}(c_i²) = log_v(v_i) = Δ·s_i (Chaum–Pedersen, Fiat–Shamir).
-        let r = BigInt.random(bits: key.proofRandomBits)
+        let r = (proofRandomness ?? BigInt.random(bits: key.proofRandomBits)).asSecret()
+        precondition(r.signum() >= 0 && r.bitLength <= key.proofRandomBits, "proof randomness out of range")
         let c4 = c.power(BigInt(4), modulus: key.publicKey.nSquared)
         let a = n2.powerSecret(c4, r).declassified()
         let b = n2.powerSecret(key.verificationBase, r).declassified()
