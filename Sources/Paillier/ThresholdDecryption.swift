@@ -129,21 +129,33 @@ extension ThresholdKeyShare {
         guard ciphertext.publicKey == publicKey.publicKey else {
             throw ThresholdError(.wrongCiphertext, "ciphertext is under a different key than share \(index)", node: index)
         }
+        let partial = decryptionShare(ciphertext.value)
+        let (e, z) = prove(ciphertext: ciphertext.value, partial: partial, queryID: queryID, randomness: proofRandomness)
+        return PartialDecryption(
+            index: index, ciphertextDigest: ThresholdPublicKey.digest(ciphertext),
+            value: partial, challenge: e, response: z)
+    }
+
+    /// c_i = c^(2Δ·s_i) mod n², in constant time with respect to the share.
+    package func decryptionShare(_ c: BigInt) -> BigInt {
+        publicKey.nSquaredModulus.powerSecret(c, exponent).declassified()
+    }
+
+    /// The proof (e, z) that log_{c⁴}(c_i²) = log_v(v_i) = Δ·s_i (Chaum–Pedersen made
+    /// non-interactive with Fiat–Shamir, §4.1). r is secret (it would reveal s_i from z)
+    /// and goes through constant-time exponentiation too.
+    package func prove(
+        ciphertext c: BigInt, partial: BigInt, queryID: [UInt8], randomness: BigInt?
+    ) -> (challenge: BigInt, response: BigInt) {
         let key = publicKey
-        let n2 = MontgomeryModulus(key.publicKey.nSquared)
-        let c = ciphertext.value
-        let partial = n2.powerSecret(c, exponent).declassified()
-        // Proof that log_{c⁴}(c_i²) = log_v(v_i) = Δ·s_i (Chaum–Pedersen, Fiat–Shamir).
-        let r = (proofRandomness ?? BigInt.random(bits: key.proofRandomBits)).asSecret()
+        let n2 = key.nSquaredModulus
+        let r = (randomness ?? BigInt.random(bits: key.proofRandomBits)).asSecret()
         precondition(r.signum() >= 0 && r.bitLength <= key.proofRandomBits, "proof randomness out of range")
         let c4 = c.power(BigInt(4), modulus: key.publicKey.nSquared)
         let a = n2.powerSecret(c4, r).declassified()
         let b = n2.powerSecret(key.verificationBase, r).declassified()
         let e = key.challenge(index: index, ciphertext: c, partial: partial, a: a, b: b, queryID: queryID)
-        let z = (r + e * key.delta * share).declassified()
-        return PartialDecryption(
-            index: index, ciphertextDigest: ThresholdPublicKey.digest(ciphertext),
-            value: partial, challenge: e, response: z)
+        return (e, (r + e * key.delta * share).declassified())
     }
 }
 

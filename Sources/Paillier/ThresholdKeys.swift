@@ -20,6 +20,8 @@ public final class ThresholdPublicKey: Sendable, Hashable, CustomStringConvertib
     public let verificationKeys: [BigInt]
     /// (4Δ²)⁻¹ mod n, the last step of combination.
     let combineFactor: BigInt
+    /// Montgomery arithmetic modulo n², shared by every exponentiation under this key.
+    let nSquaredModulus: MontgomeryModulus
 
     /// A threshold public key from its parts; checks their ranges and consistency.
     public init(
@@ -47,6 +49,7 @@ public final class ThresholdPublicKey: Sendable, Hashable, CustomStringConvertib
             throw ThresholdError(.invalidKey, "4Δ² is not invertible modulo n: the modulus has a factor ≤ ℓ")
         }
         combineFactor = factor
+        nSquaredModulus = MontgomeryModulus(publicKey.nSquared)
     }
 
     public static func == (lhs: ThresholdPublicKey, rhs: ThresholdPublicKey) -> Bool {
@@ -117,8 +120,7 @@ public final class ThresholdKeyShare: Sendable, CustomStringConvertible {
         guard secretShare.signum() > 0, secretShare < publicKey.publicKey.nSquared else {
             throw ThresholdError(.invalidShare, "share of party \(index) is out of range", node: index)
         }
-        let n2 = MontgomeryModulus(publicKey.publicKey.nSquared)
-        let check = n2.powerSecret(publicKey.verificationBase, publicKey.delta * secretShare).declassified()
+        let check = publicKey.nSquaredModulus.powerSecret(publicKey.verificationBase, publicKey.delta * secretShare).declassified()
         guard check == publicKey.verificationKey(index) else {
             throw ThresholdError(.invalidShare, "share of party \(index) does not match its verification key", node: index)
         }
