@@ -171,6 +171,12 @@ extension BigInt {
         return BigInt(storage: r)
     }
 
+    /// The Jacobi symbol (a/n) ∈ {−1, 0, 1} for odd positive n.
+    public static func jacobi(_ a: BigInt, _ n: BigInt) -> Int {
+        precondition(n.signum() > 0 && n.isOdd, "the Jacobi symbol needs an odd positive n")
+        return Int(__gmpz_jacobi(a.storage.pointer, n.storage.pointer))
+    }
+
     /// Greatest common divisor (non-negative).
     public static func gcd(_ a: BigInt, _ b: BigInt) -> BigInt {
         let r = result(from: a, b)
@@ -185,12 +191,39 @@ extension BigInt {
         return BigInt(storage: r)
     }
 
-    /// Whether `self` is (probably) prime: GMP's Baillie–PSW test followed by
-    /// `rounds` Miller–Rabin rounds with random bases, so a composite passes with
-    /// probability below 4^-rounds even for adversarially chosen input.
-    /// Values below 2 are not prime.
-    public func isProbablePrime(rounds: Int = 40) -> Bool {
-        self > 1 && __gmpz_probab_prime_p(storage.pointer, Int32(rounds)) > 0
+    /// Whether `self` is (probably) prime: GMP's Baillie–PSW test (no composite is known
+    /// to pass it) followed by `rounds` Miller–Rabin rounds with bases drawn from the
+    /// system CSPRNG, so that even a composite chosen by an adversary to fool fixed
+    /// bases passes with probability at most 4^−rounds. Values below 2 are not prime.
+    /// Used to validate primes received from elsewhere (imported keys).
+    public func isProbablePrime(rounds: Int = 32) -> Bool {
+        guard self > 1 else { return false }
+        // reps ≤ 24: GMP runs BPSW only (its own extra rounds use predictable bases).
+        guard __gmpz_probab_prime_p(storage.pointer, 24) > 0 else { return false }
+        if self < 4 { return true }
+        let minusOne = self - BigInt(1)
+        var d = minusOne
+        var s = 0
+        while d.isEven {
+            d = d >> 1
+            s += 1
+        }
+        for _ in 0..<rounds {
+            // a uniform in [2, self − 2]
+            let a = BigInt.random(below: self - BigInt(3)) + BigInt(2)
+            var x = a.power(d, modulus: self)
+            if x == 1 || x == minusOne { continue }
+            var witness = true
+            for _ in 1..<max(s, 1) {
+                x = x.multiplied(by: x, modulo: self)
+                if x == minusOne {
+                    witness = false
+                    break
+                }
+            }
+            if witness { return false }
+        }
+        return true
     }
 
     /// The largest integer whose square is at most `self` (floor of the square root).

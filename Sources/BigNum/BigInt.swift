@@ -119,8 +119,8 @@ extension BigInt {
         __gmpz_getlimbn(storage.pointer, index)
     }
 
-    /// Number of limbs of the magnitude.
-    var limbCount: Int {
+    /// Number of 64-bit limbs of the magnitude.
+    package var limbCount: Int {
         Int(__gmpz_size(storage.pointer))
     }
 
@@ -219,7 +219,7 @@ extension BigInt {
 extension BigInt: CustomStringConvertible, CustomDebugStringConvertible {
     /// Decimal digits, or a redaction for secret values.
     public var description: String {
-        isSecret ? "BigInt(secret, \(bitLength) bits)" : toString()
+        isSecret ? "BigInt(secret)" : toString()
     }
 
     public var debugDescription: String { description }

@@ -88,19 +88,26 @@ public final class MontgomeryModulus: @unchecked Sendable {
     /// `p − 1` or a key share: defends against timing and cache attacks that would
     /// recover the exponent from decryptions of attacker-chosen ciphertexts.
     ///
-    /// - Precondition: `exponent > 0`.
+    /// The base must already be reduced (reduce secret values with
+    /// `ConstantTimeModulus.divide`): reducing here with GMP's division would take time
+    /// that depends on a secret modulus.
+    ///
+    /// - Precondition: `exponent > 0`, `0 <= base < modulus`.
     public func powerSecret(_ base: BigInt, _ exponent: BigInt) -> BigInt {
         precondition(exponent.signum() > 0, "secret exponent must be positive")
+        precondition(base.signum() >= 0 && base < modulus, "base must be reduced modulo the modulus")
         guard let bnContext = BN_CTX_new() else { fatalError("OpenSSL: out of memory") }
         defer { BN_CTX_free(bnContext) }
         let a = OwnedBIGNUM()
         let e = OwnedBIGNUM()
         let m = OwnedBIGNUM()
         let r = OwnedBIGNUM()
-        base.modulo(modulus).copy(into: a.pointer)
+        base.copy(into: a.pointer)
         exponent.copy(into: e.pointer)
         modulus.copy(into: m.pointer)
+        BN_set_flags(a.pointer, BN_FLG_CONSTTIME)
         BN_set_flags(e.pointer, BN_FLG_CONSTTIME)
+        BN_set_flags(m.pointer, BN_FLG_CONSTTIME)
         guard BN_mod_exp_mont_consttime(r.pointer, a.pointer, e.pointer, m.pointer, bnContext, context) == 1 else {
             fatalError("OpenSSL: BN_mod_exp_mont_consttime failed")
         }

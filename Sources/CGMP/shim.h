@@ -65,6 +65,11 @@ static inline int fedstat_gmp_zeroising_allocator_installed(void) {
     return a == fedstat_gmp_alloc && r == fedstat_gmp_realloc && f == fedstat_gmp_free;
 }
 
+/// Wipes `count` limbs of temporary storage.
+static inline void fedstat_wipe_limbs(mp_limb_t *limbs, size_t count) {
+    explicit_bzero(limbs, count * sizeof(mp_limb_t));
+}
+
 /// Wipes the limbs of `z` in place (the value becomes garbage; clear it next).
 static inline void fedstat_mpz_wipe(__mpz_struct *z) {
     if (z->_mp_d != NULL && z->_mp_alloc > 0) {

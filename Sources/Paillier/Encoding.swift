@@ -54,7 +54,8 @@ public struct FixedPoint: Sendable, Hashable {
         guard scaled.isInteger else {
             throw PaillierError(.invalidDecimal, "decimal has more than \(scale) fractional digits")
         }
-        return scaled.numerator
+        // A value about to be encrypted is a plaintext: secret from here on.
+        return scaled.numerator.asSecret()
     }
 
     /// The exact value of a scaled integer.

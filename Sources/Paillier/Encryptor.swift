@@ -1,19 +1,23 @@
 import BigNum
 import Foundation
 
-/// Fast Paillier encryption: c = (1 + m·n)·hs^r mod n² with a precomputed fixed-base
-/// table for hs and a full-length random exponent r (`Protocols/paillier.md` §3).
+/// Fast Paillier encryption: c = (1 + m·n)·hs^r·g₋^b mod n² with a precomputed
+/// fixed-base table for hs, a full-length random exponent r and a random bit b
+/// (`Protocols/paillier.md` §3).
 ///
 /// At creation the encryptor draws x uniformly from Z*_n, sets h = −x² mod n (with
-/// overwhelming probability a generator of J_n, the units of Jacobi symbol +1) and
-/// hs = h^n mod n², and tabulates powers of hs. Each encryption draws r uniformly from
-/// [0, 2^(|n| + 128)): since hs has order at most λ(n)/2 < 2^(|n| − 1), hs^r is
-/// within statistical distance 2^−129 of uniform in ⟨hs⟩, so semantic security rests
-/// on the decisional composite residuosity assumption alone, not on a short-exponent
-/// assumption.
+/// overwhelming probability a generator of J_n, the units of Jacobi symbol +1),
+/// hs = h^n mod n², and g₋ = y^n mod n² for a random y of Jacobi symbol −1, and
+/// tabulates powers of hs. Each encryption draws r uniformly from [0, 2^(|n| + 128))
+/// and b uniformly from {0, 1}: h^r·y^b is then within statistical distance 2^−129 of
+/// uniform in Z*_n, so the factor hs^r·g₋^b is distributed like the r^n of textbook
+/// encryption and semantic security rests on the decisional composite residuosity
+/// assumption alone, not on a short-exponent assumption. (Without b every ciphertext
+/// would have Jacobi symbol +1 modulo n: distinguishable from textbook ones, and a
+/// re-randomised ciphertext would keep its source's symbol.)
 ///
-/// With `poolCapacity > 0`, a background thread keeps a pool of precomputed hs^r
-/// factors filled; encrypting then costs one small product while the pool is warm.
+/// With `poolCapacity > 0`, a background thread keeps a pool of precomputed factors
+/// filled; encrypting then costs one constant-time product while the pool is warm.
 /// An empty pool never blocks: the caller computes its own factor.
 public final class Encryptor: Sendable {
     /// The key ciphertexts are made under.
@@ -26,6 +30,8 @@ public final class Encryptor: Sendable {
     public var tableBytes: Int { powers.tableBytes }
 
     private let powers: FixedBasePowers
+    /// g₋ = y^n mod n² with Jacobi(y, n) = −1.
+    private let minusCoset: BigInt
     private let pool: RandomnessPool?
 
     /// Extra exponent bits beyond |n| that make hs^r statistically close to uniform.
@@ -52,17 +58,23 @@ public final class Encryptor: Sendable {
         let x = publicKey.randomUnit()
         let h = publicKey.n - x.multiplied(by: x, modulo: publicKey.n)
         let hs = h.power(publicKey.n, modulus: publicKey.nSquared)
+        var y = publicKey.randomUnit()
+        while BigInt.jacobi(y, publicKey.n) != -1 { y = publicKey.randomUnit() }
+        let minusCoset = y.power(publicKey.n, modulus: publicKey.nSquared).declassified()
         let powers = FixedBasePowers(
             base: hs,
             modulus: MontgomeryModulus(publicKey.nSquared),
             exponentBits: exponentBits,
             windowBits: windowBits ?? Self.defaultWindowBits(modulusBits: publicKey.bits))
         self.powers = powers
+        self.minusCoset = minusCoset
         let key = publicKey
         let bits = exponentBits
         pool =
             poolCapacity > 0
-            ? RandomnessPool(capacity: poolCapacity) { RandomFactor(powers: powers, key: key, exponentBits: bits) }
+            ? RandomnessPool(capacity: poolCapacity) {
+                RandomFactor(powers: powers, minusCoset: minusCoset, key: key, exponentBits: bits)
+            }
             : nil
     }
 
@@ -81,7 +93,7 @@ public final class Encryptor: Sendable {
 
     /// A fresh factor hs^r, from the pool when one is ready.
     func nextFactor() -> RandomFactor {
-        pool?.take() ?? RandomFactor(powers: powers, key: publicKey, exponentBits: exponentBits)
+        pool?.take() ?? RandomFactor(powers: powers, minusCoset: minusCoset, key: publicKey, exponentBits: exponentBits)
     }
 
     /// hs^r for a given exponent; for tests comparing against a direct exponentiation.
@@ -93,7 +105,7 @@ public final class Encryptor: Sendable {
     public func encrypt(residue m: BigInt) throws(PaillierError) -> Ciphertext {
         try publicKey.checkResidue(m)
         let factor = nextFactor()
-        return Ciphertext(trusted: publicKey.combine(residue: m, with: factor.z, reduced: factor.zModN), publicKey: publicKey)
+        return Ciphertext(trusted: publicKey.combine(residue: m, with: factor.z, montgomery: factor.zMontgomery), publicKey: publicKey)
     }
 
     /// Encrypts a signed value (`SignedEncoding`); throws `overflow` if it does not fit.
@@ -117,26 +129,35 @@ public final class Encryptor: Sendable {
     }
 }
 
-/// One precomputed encryption factor z = hs^r mod n² and z mod n (both secret).
+/// One precomputed encryption factor z = hs^r·g₋^b mod n² and the Montgomery form of
+/// z mod n (both secret).
 struct RandomFactor: Sendable {
     let z: BigInt
-    let zModN: BigInt
+    let zMontgomery: BigInt
 
-    init(powers: FixedBasePowers, key: PublicKey, exponentBits: Int) {
-        z = powers.power(BigInt.random(bits: exponentBits))
-        zModN = z.modulo(key.n)
+    init(powers: FixedBasePowers, minusCoset: BigInt, key: PublicKey, exponentBits: Int) {
+        var factor = powers.power(BigInt.random(bits: exponentBits))
+        // b is the Jacobi symbol of the ciphertext modulo n, which anyone can compute
+        // from the ciphertext: branching on it reveals nothing new.
+        if Bool.random() {
+            factor = factor.multiplied(by: minusCoset, modulo: key.nSquared)
+        }
+        z = factor
+        zMontgomery = key.montgomeryFactor(factor)
     }
 }
 
 /// A pool of encryption factors refilled by one background thread.
 ///
-/// The thread sleeps while the pool holds at least half its capacity, then fills it
-/// up. `take()` never waits for the thread.
+/// The thread sleeps while the pool holds at least half its capacity (and no caller of
+/// `wait(atLeast:)` wants more), then fills it up. `take()` never waits for the thread.
 final class RandomnessPool: @unchecked Sendable {
     // @unchecked Sendable: every mutable field is guarded by `condition`.
     private let condition = NSCondition()
     private var factors: [RandomFactor] = []
     private var stopped = false
+    /// The largest count a caller of `wait(atLeast:)` is waiting for (0 if none).
+    private var demand = 0
     private let capacity: Int
     /// The thread refills when fewer than this many factors are left.
     private let lowWater: Int
@@ -170,7 +191,10 @@ final class RandomnessPool: @unchecked Sendable {
     func wait(atLeast wanted: Int) {
         condition.lock()
         defer { condition.unlock() }
-        while factors.count < min(wanted, capacity) && !stopped { condition.wait() }
+        let target = min(wanted, capacity)
+        demand = max(demand, target)
+        condition.broadcast()
+        while factors.count < target && !stopped { condition.wait() }
     }
 
     func stop() {
@@ -181,27 +205,25 @@ final class RandomnessPool: @unchecked Sendable {
     }
 
     private func refill() {
+        condition.lock()
+        defer { condition.unlock() }
         while true {
-            condition.lock()
-            while !stopped && factors.count >= lowWater { condition.wait() }
-            if stopped {
-                factors.removeAll()
+            while !stopped && factors.count >= lowWater && factors.count >= demand { condition.wait() }
+            // Fill to capacity, computing outside the lock. Only this thread adds, so a
+            // factor computed while the pool had room always fits.
+            while !stopped && factors.count < capacity {
                 condition.unlock()
-                return
-            }
-            condition.unlock()
-            // Fill to capacity, computing outside the lock.
-            while true {
                 let factor = make()
                 condition.lock()
-                if stopped || factors.count >= capacity {
-                    condition.unlock()
-                    break
-                }
+                if stopped { break }
                 factors.append(factor)
                 condition.broadcast()
-                condition.unlock()
             }
+            if stopped {
+                factors.removeAll()
+                return
+            }
+            if factors.count >= demand { demand = 0 }
         }
     }
 }

@@ -81,9 +81,15 @@ public struct PackingLayout: Sendable, Hashable, CustomStringConvertible {
         return packed
     }
 
-    /// Recovers `count` values from signed packed integers.
-    /// Throws `overflow` if a packed integer has bits beyond its slots.
-    public func unpack(_ packed: [BigInt], count: Int) throws(PaillierError) -> [BigInt] {
+    /// Recovers `count` values from signed packed integers that are the sum of
+    /// `summands` packed vectors (default: the layout's headroom).
+    ///
+    /// Throws `overflow` if a packed integer has bits beyond its slots or a slot holds
+    /// more than `bound × summands` in magnitude: a sum that exceeded the headroom (for
+    /// instance because its summand count was misreported) would otherwise carry into
+    /// the neighbouring slot and decode to plausible wrong values.
+    public func unpack(_ packed: [BigInt], count: Int, summands: Int? = nil) throws(PaillierError) -> [BigInt] {
+        let slotLimit = bound * BigInt(min(max(summands ?? additions, 1), additions))
         guard packed.count == plaintextCount(for: count) else {
             throw PaillierError(.layoutMismatch, "\(packed.count) packed plaintexts cannot hold exactly \(count) values")
         }
@@ -97,6 +103,9 @@ public struct PackingLayout: Sendable, Hashable, CustomStringConvertible {
             for _ in 0..<slots {
                 var digit = p.lowBits(slotBits)
                 if digit >= half { digit -= full }
+                guard digit.magnitude <= slotLimit else {
+                    throw PaillierError(.overflow, "packed plaintext \(chunk) has a slot beyond the layout's headroom")
+                }
                 values.append(digit)
                 p = (p - digit) >> slotBits
             }
@@ -176,6 +185,6 @@ extension PrivateKey {
         for c in packed.ciphertexts {
             plaintexts.append(try decrypt(c))
         }
-        return try packed.layout.unpack(plaintexts, count: packed.count)
+        return try packed.layout.unpack(plaintexts, count: packed.count, summands: packed.summands)
     }
 }

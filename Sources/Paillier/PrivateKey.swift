@@ -18,6 +18,13 @@ public final class PrivateKey: Sendable, CustomStringConvertible {
     private let hq: BigInt
     /// q⁻¹ mod p, for Garner's recombination.
     private let qInverseModP: BigInt
+    /// Constant-time arithmetic modulo p², q², p, q and n for every step of decryption
+    /// around the exponentiations (`Protocols/paillier.md` §4.2).
+    private let pSquaredFixed: ConstantTimeModulus
+    private let qSquaredFixed: ConstantTimeModulus
+    private let pFixed: ConstantTimeModulus
+    private let qFixed: ConstantTimeModulus
+    private let nFixed: ConstantTimeModulus
 
     /// A private key from its two primes.
     ///
@@ -51,6 +58,11 @@ public final class PrivateKey: Sendable, CustomStringConvertible {
         hp = ((pMinusOne * small).modulo(large)).inverse(modulo: large)!
         hq = ((qMinusOne * large).modulo(small)).inverse(modulo: small)!
         qInverseModP = small.inverse(modulo: large)!
+        pSquaredFixed = ConstantTimeModulus(large * large)
+        qSquaredFixed = ConstantTimeModulus(small * small)
+        pFixed = ConstantTimeModulus(large)
+        qFixed = ConstantTimeModulus(small)
+        nFixed = ConstantTimeModulus(publicKey.n)
     }
 
     /// Generates a key of a production size from two OpenSSL safe primes.
@@ -85,18 +97,23 @@ public final class PrivateKey: Sendable, CustomStringConvertible {
 
     /// The plaintext residue in `0..<n` (secret).
     ///
-    /// CRT decryption with two exponentiations modulo p² and q² whose exponents p − 1
-    /// and q − 1 are secret, so they run in constant time (`MontgomeryModulus.powerSecret`).
+    /// CRT decryption (`Protocols/paillier.md` §4.2) in which nothing takes time that
+    /// depends on a secret: the exponentiations modulo p² and q² with the secret
+    /// exponents p − 1 and q − 1 run in constant time, and every reduction, division
+    /// and product around them uses fixed-width constant-time arithmetic. An attacker
+    /// who submits ciphertexts and times decryptions learns nothing about p or q.
     public func decryptResidue(_ ciphertext: Ciphertext) throws(PaillierError) -> BigInt {
         guard ciphertext.publicKey == publicKey else {
             throw PaillierError(.keyMismatch, "ciphertext is under a different key than this private key")
         }
         let c = ciphertext.value
-        let mp = crtHalf(c, pSquared, p, pMinusOne, hp)
-        let mq = crtHalf(c, qSquared, q, qMinusOne, hq)
-        // Garner: m = mq + q·((mp − mq)·q⁻¹ mod p).
-        let t = (mp - mq).multiplied(by: qInverseModP, modulo: p)
-        return (mq + q * t).asSecret()
+        let mp = crtHalf(c, pSquared, pSquaredFixed, pFixed, pMinusOne, hp)
+        let mq = crtHalf(c, qSquared, qSquaredFixed, qFixed, qMinusOne, hq)
+        // Garner: m = mq + q·((mp − mq)·q⁻¹ mod p), with −mq ≡ (p − 1)·mq (mod p).
+        let difference = pFixed.multiplyAdd(mq, pMinusOne, mp)
+        let t = pFixed.multiply(difference, qInverseModP)
+        // q·t + mq ≤ q(p − 1) + q − 1 < n, so the reduction modulo n changes nothing.
+        return nFixed.multiplyAdd(q, t, mq).asSecret()
     }
 
     /// The signed plaintext (`Protocols/paillier.md` §5); throws `overflow` if the
@@ -118,10 +135,12 @@ public final class PrivateKey: Sendable, CustomStringConvertible {
 
     /// m_p = L_p(c^(p−1) mod p²)·h_p mod p with L_p(x) = (x − 1)/p.
     private func crtHalf(
-        _ c: BigInt, _ modulus: MontgomeryModulus, _ prime: BigInt, _ exponent: BigInt, _ h: BigInt
+        _ c: BigInt, _ modulus: MontgomeryModulus, _ modulusFixed: ConstantTimeModulus,
+        _ primeFixed: ConstantTimeModulus, _ exponent: BigInt, _ h: BigInt
     ) -> BigInt {
-        let x = modulus.powerSecret(c, exponent)
-        let l = (x - BigInt(1)) / prime
-        return l.multiplied(by: h, modulo: prime)
+        let reduced = modulusFixed.divide(c, extraWidth: publicKey.nSquared.limbCount - modulusFixed.width).remainder
+        let x = modulus.powerSecret(reduced, exponent)
+        let l = primeFixed.divide(x - BigInt(1), extraWidth: modulusFixed.width - primeFixed.width).quotient
+        return primeFixed.multiply(l, h)
     }
 }

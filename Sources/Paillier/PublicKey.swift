@@ -22,6 +22,10 @@ public final class PublicKey: Sendable, Hashable, CustomStringConvertible {
     /// Largest magnitude of a signed plaintext: ⌊n/3⌋ − 1 (`Protocols/paillier.md` §5).
     /// Decrypted residues between `maxSigned` and `n − maxSigned` are overflow.
     public let maxSigned: BigInt
+    /// Constant-time arithmetic modulo n and n² for the step of encryption that touches
+    /// the plaintext.
+    let nFixed: ConstantTimeModulus
+    let nSquaredFixed: ConstantTimeModulus
 
     /// A public key for modulus `n`.
     ///
@@ -38,6 +42,8 @@ public final class PublicKey: Sendable, Hashable, CustomStringConvertible {
         nSquared = self.n * self.n
         bits = n.bitLength
         maxSigned = self.n / BigInt(3) - BigInt(1)
+        nFixed = ConstantTimeModulus(self.n)
+        nSquaredFixed = ConstantTimeModulus(nSquared)
     }
 
     /// Bytes of n, big-endian, fixed length.
@@ -93,7 +99,7 @@ public final class PublicKey: Sendable, Hashable, CustomStringConvertible {
             r = randomUnit()
         }
         let rn = r.power(n, modulus: nSquared)
-        return Ciphertext(trusted: combine(residue: m, with: rn, reduced: rn.modulo(n)), publicKey: self)
+        return Ciphertext(trusted: combine(residue: m, with: rn, montgomery: montgomeryFactor(rn)), publicKey: self)
     }
 
     /// A uniformly random unit modulo n (secret).
@@ -105,13 +111,23 @@ public final class PublicKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `(1 + m·n)·z mod n²`, computed as `z + n·(m·(z mod n) mod n)` so that the only
-    /// full-size product is n·t (`Protocols/paillier.md` §3.3). `zModN` must be z mod n.
-    func combine(residue m: BigInt, with z: BigInt, reduced zModN: BigInt) -> BigInt {
-        if m.isZero { return z.declassified() }
-        let t = m.multiplied(by: zModN, modulo: n)
-        var c = z + n * t
-        if c >= nSquared { c -= nSquared }
-        return c.declassified()
+    /// full-size product is n·t (`Protocols/paillier.md` §3.3). `zMontgomery` must be
+    /// (z mod n)·R mod n, the Montgomery form of z mod n (`ConstantTimeModulus`).
+    ///
+    /// Runs in time independent of m (and of z): fixed-width constant-time products
+    /// and a masked final subtraction, so the timing of an encryption does not reveal
+    /// whether the plaintext is zero, negative or small.
+    func combine(residue m: BigInt, with z: BigInt, montgomery zMontgomery: BigInt) -> BigInt {
+        let t = nFixed.montgomeryMultiply(m, zMontgomery)
+        // n·t + z < n·n + n² = 2n²: one conditional subtraction of n².
+        let width = nFixed.width
+        return nSquaredFixed.multiplyAddReducingOnce(n, width: width, t, width: width, z).declassified()
+    }
+
+    /// (z mod n)·R mod n for an encryption factor z < n², in constant time.
+    func montgomeryFactor(_ z: BigInt) -> BigInt {
+        let reduced = nFixed.divide(z, extraWidth: nSquaredFixed.width - nFixed.width).remainder
+        return nFixed.montgomeryForm(reduced)
     }
 
     func checkResidue(_ m: BigInt) throws(PaillierError) {

@@ -56,6 +56,51 @@ struct SecretFileTests {
         }
     }
 
+    @Test func symbolicLinksAreRefusedBothWays() throws {
+        let target = directory + "/real.bin"
+        let link = directory + "/link.bin"
+        try SecretFile.write([4, 2], to: target)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        do {
+            _ = try SecretFile.read(link)
+            Issue.record("a key file behind a symbolic link was read")
+        } catch {
+            #expect(error.code == .permissions)
+            #expect(error.description.contains("symbolic link"))
+        }
+        // Writing through a link (even a dangling one) is refused too.
+        let dangling = directory + "/dangling.bin"
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: directory + "/nowhere.bin")
+        #expect(throws: SecretFileError.self) { try SecretFile.write([1], to: dangling) }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/nowhere.bin"))
+    }
+
+    @Test func directoriesAreRefused() throws {
+        let path = directory + "/adir"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        do {
+            _ = try SecretFile.read(path)
+            Issue.record("a directory was read as a key file")
+        } catch {
+            #expect(error.code == .permissions)
+        }
+    }
+
+    /// A 0600 file that belongs to someone else could have been planted by them.
+    @Test(.enabled(if: geteuid() == 0, "changing a file's owner needs root"))
+    func filesOfAnotherUserAreRefused() throws {
+        let path = directory + "/foreign.bin"
+        try SecretFile.write([7], to: path)
+        #expect(chown(path, 65534, 65534) == 0)
+        do {
+            _ = try SecretFile.read(path)
+            Issue.record("a key file owned by another user was read")
+        } catch {
+            #expect(error.code == .permissions)
+            #expect(error.description.contains("belongs to user 65534"))
+        }
+    }
+
     @Test func missingFileIsAnIOErrorNamingIt() {
         let path = directory + "/missing.bin"
         do {

@@ -154,3 +154,19 @@ struct PackingTests {
         #expect(paillierError { _ = try layout.unpack([packed[0] + (BigInt(1) << (layout.slotBits * 3))], count: 2) }?.code == .overflow)
     }
 }
+
+@Suite("Packing headroom")
+struct PackingHeadroomTests {
+    /// A sum whose summand count is misreported as 1 but holds four vectors: the slots
+    /// exceed bound × 1 and decryption refuses instead of returning carried values.
+    @Test func misreportedSummandsAreCaught() throws {
+        let key = TestKeys.small
+        let encryptor = TestKeys.smallEncryptor
+        let layout = try PackingLayout(publicKey: key.publicKey, bound: 100, additions: 4)
+        let one = try encryptor.encrypt(vector: [100, -100, 100], layout: layout)
+        let four = try one.adding(one).adding(one).adding(one)
+        #expect(try key.decrypt(four) == [400, -400, 400])
+        let lying = try PackedCiphertexts(layout: layout, count: 3, ciphertexts: four.ciphertexts, summands: 1)
+        #expect(paillierError { _ = try key.decrypt(lying) }?.code == .overflow)
+    }
+}

@@ -110,6 +110,29 @@ struct EncryptionTests {
         #expect(pooled.pooledFactors == 6)
     }
 
+    /// A regression: taking a few factors left the pool above its refill mark, and a
+    /// wait for a full pool never returned.
+    @Test(.timeLimit(.minutes(1))) func waitingForAFullPoolAfterPartialUseReturns() throws {
+        let pooled = Encryptor(publicKey: key.publicKey, windowBits: 4, poolCapacity: 8)
+        pooled.waitForPool(atLeast: 8)
+        for value in 0..<3 { _ = try pooled.encrypt(value) }
+        pooled.waitForPool(atLeast: 8)
+        #expect(pooled.pooledFactors == 8)
+    }
+
+    /// The factor's Jacobi symbol modulo n is uniform, as for textbook encryption: fast
+    /// ciphertexts cannot be told apart from textbook ones by it, and re-randomising
+    /// does not keep the source's symbol. (All 64 alike has probability 2^−63.)
+    @Test func jacobiSymbolsOfCiphertextsAreRandom() throws {
+        let n = key.publicKey.n
+        func symbol(_ c: Ciphertext) -> Int { BigInt.jacobi(c.value.modulo(n), n) }
+        let fresh = try (0..<64).map { _ in symbol(try encryptor.encrypt(5)) }
+        #expect(Set(fresh) == [1, -1])
+        let source = try encryptor.encrypt(5)
+        let rerandomised = (0..<64).map { _ in symbol(encryptor.rerandomize(source)) }
+        #expect(Set(rerandomised) == [1, -1])
+    }
+
     @Test func mediumKeyRoundTrip() throws {
         let medium = TestKeys.medium
         for value: BigInt in [0, -1, medium.publicKey.maxSigned, 1 << 1000] {

@@ -1,0 +1,189 @@
+internal import CGMP
+
+/// Modular multiplication and division whose running time and memory accesses depend
+/// only on the width of the modulus, never on the operands' values (GMP's `mpn_sec_*`
+/// functions on zero-padded, fixed-width limb arrays).
+///
+/// Use where operands are secret and their timing could be observed: a plaintext
+/// entering encryption, the factors and intermediate values of CRT decryption.
+/// Defends against timing attacks that would learn whether a value is zero, its sign or
+/// its size, or the bits of a secret divisor. Slower than the variable-time `BigInt`
+/// operators. All temporary limbs are wiped before returning. Immutable and safe to
+/// share between threads.
+public final class ConstantTimeModulus: Sendable {
+    /// The modulus N.
+    public let modulus: BigInt
+    /// Width of N in 64-bit limbs; operands are padded to it.
+    public let width: Int
+
+    /// −N⁻¹ mod R and R mod N with R = 2^(64·width), for Montgomery products (odd N only).
+    private let negativeInverse: BigInt?
+    private let radixModN: BigInt
+
+    /// - Precondition: `modulus > 0`.
+    public init(_ modulus: BigInt) {
+        precondition(modulus.signum() > 0, "modulus must be positive")
+        self.modulus = modulus
+        width = modulus.limbCount
+        let radix = BigInt(1) << (64 * width)
+        negativeInverse = modulus.isOdd ? radix - modulus.inverse(modulo: radix)! : nil
+        radixModN = radix.modulo(modulus)
+    }
+
+    /// `a · R mod N` (the Montgomery form of a) for `0 ≤ a < 2^(64·width)`.
+    public func montgomeryForm(_ a: BigInt) -> BigInt {
+        multiply(a, radixModN)
+    }
+
+    /// The Montgomery product `a · b · R⁻¹ mod N` for `0 ≤ a, b < N`, N odd. With b in
+    /// Montgomery form (`montgomeryForm`) this is `a · b mod N` for three fixed-width
+    /// products and no division.
+    public func montgomeryMultiply(_ a: BigInt, _ b: BigInt) -> BigInt {
+        guard let negativeInverse else { preconditionFailure("Montgomery products need an odd modulus") }
+        let k = width
+        let n0 = negativeInverse.limb(0)  // −N⁻¹ mod 2^64
+        let scratchCount = Int(__gmpn_sec_mul_itch(k, k))
+        return withWipedLimbs(7 * k + scratchCount) { base in
+            let x = base
+            let y = x + k
+            let n = y + k
+            let t = n + k  // 2k: a·b, reduced in place
+            let carries = t + 2 * k  // k: carry out of each row, added at the end
+            let scratch = carries + k
+            a.copyLimbs(to: x, width: k)
+            b.copyLimbs(to: y, width: k)
+            modulus.copyLimbs(to: n, width: k)
+            __gmpn_sec_mul(t, x, k, y, k, scratch)
+            // Word-by-word REDC: k rows of t[i…i+k) += q_i·N with q_i = t[i]·n0, each of
+            // which clears t[i]. Every row does the same work whatever the values.
+            for i in 0..<k {
+                carries[i] = __gmpn_addmul_1(t + i, n, k, t[i] &* n0)
+            }
+            let high = t + k
+            let carry = __gmpn_add_n(high, high, carries, k)
+            // high + carry·R < 2N: subtract N once unless that borrows.
+            let borrow = __gmpn_sub_n(x, high, n, k)  // x is free again: reuse it for high − N
+            __gmpn_cnd_swap(carry | (borrow ^ 1), high, x, k)
+            return BigInt(limbs: UnsafeBufferPointer(start: high, count: k), secret: a.isSecret || b.isSecret || modulus.isSecret)
+        }
+    }
+
+    /// `a · b mod N` for `0 ≤ a, b < 2^(64·width)`.
+    public func multiply(_ a: BigInt, _ b: BigInt) -> BigInt {
+        multiplyAdd(a, b, BigInt(0))
+    }
+
+    /// `(a · b + c) mod N` for `0 ≤ a, b < 2^(64·width)` and `0 ≤ c < 2^(128·width)`.
+    public func multiplyAdd(_ a: BigInt, _ b: BigInt, _ c: BigInt) -> BigInt {
+        let k = width
+        let productWidth = 2 * k + 1  // a·b + c < 2^(128·k + 1)
+        let scratchCount = max(Int(__gmpn_sec_mul_itch(k, k)), Int(__gmpn_sec_div_r_itch(productWidth, k)))
+        return withWipedLimbs(3 * k + 2 * productWidth + scratchCount) { base in
+            let x = base
+            let y = x + k
+            let addend = y + k
+            let product = addend + productWidth
+            let n = product + productWidth
+            let scratch = n + k
+            a.copyLimbs(to: x, width: k)
+            b.copyLimbs(to: y, width: k)
+            c.copyLimbs(to: addend, width: productWidth)
+            modulus.copyLimbs(to: n, width: k)
+            __gmpn_sec_mul(product, x, k, y, k, scratch)
+            product[2 * k] = 0
+            // Fixed-width add; no carry out of 2k + 1 limbs by the bounds above.
+            _ = __gmpn_add_n(product, product, addend, productWidth)
+            __gmpn_sec_div_r(product, productWidth, n, k, scratch)
+            return BigInt(limbs: UnsafeBufferPointer(start: product, count: k), secret: a.isSecret || b.isSecret || c.isSecret || modulus.isSecret)
+        }
+    }
+
+    /// `a · b + c`, minus N once if that is at least N, for `0 ≤ a < 2^(64·aWidth)`,
+    /// `0 ≤ b < 2^(64·bWidth)`, `0 ≤ c < N` and `a · b + c < 2N`: the lazy reduction
+    /// of a sum that can exceed N at most once. One fixed-width product, one addition
+    /// and one masked subtraction.
+    public func multiplyAddReducingOnce(_ a: BigInt, width aWidth: Int, _ b: BigInt, width bWidth: Int, _ c: BigInt) -> BigInt {
+        let k = width
+        precondition(aWidth >= 1 && bWidth >= 1 && aWidth + bWidth <= 2 * k + 2, "operand widths exceed the modulus width")
+        // Work on K limbs: room for the product and for a sum up to 2N.
+        let wide = max(k + 1, aWidth + bWidth)
+        let scratchCount = Int(__gmpn_sec_mul_itch(aWidth, bWidth))
+        return withWipedLimbs(aWidth + bWidth + 4 * wide + scratchCount) { base in
+            let x = base
+            let y = x + aWidth
+            let sum = y + bWidth
+            let difference = sum + wide
+            let addend = difference + wide
+            let n = addend + wide
+            let scratch = n + wide
+            a.copyLimbs(to: x, width: aWidth)
+            b.copyLimbs(to: y, width: bWidth)
+            c.copyLimbs(to: addend, width: wide)
+            modulus.copyLimbs(to: n, width: wide)
+            __gmpn_sec_mul(sum, x, aWidth, y, bWidth, scratch)
+            (sum + aWidth + bWidth).update(repeating: 0, count: wide - aWidth - bWidth)
+            _ = __gmpn_add_n(sum, sum, addend, wide)  // < 2N < 2^(64·wide): no carry out
+            let borrow = __gmpn_sub_n(difference, sum, n, wide)
+            // Take the difference unless subtracting N borrowed (the sum was below N).
+            __gmpn_cnd_swap(borrow ^ 1, sum, difference, wide)
+            return BigInt(limbs: UnsafeBufferPointer(start: sum, count: k), secret: a.isSecret || b.isSecret || c.isSecret)
+        }
+    }
+
+    /// `(⌊a / N⌋, a mod N)` for `0 ≤ a < 2^(64·(width + extraWidth))`; the quotient
+    /// has at most `extraWidth + 1` limbs.
+    public func divide(_ a: BigInt, extraWidth: Int) -> (quotient: BigInt, remainder: BigInt) {
+        precondition(extraWidth >= 0)
+        let k = width
+        let numeratorWidth = k + extraWidth
+        let quotientWidth = extraWidth + 1
+        let scratchCount = Int(__gmpn_sec_div_qr_itch(numeratorWidth, k))
+        return withWipedLimbs(numeratorWidth + quotientWidth + k + scratchCount) { base in
+            let numerator = base
+            let q = numerator + numeratorWidth
+            let n = q + quotientWidth
+            let scratch = n + k
+            a.copyLimbs(to: numerator, width: numeratorWidth)
+            modulus.copyLimbs(to: n, width: k)
+            q[quotientWidth - 1] = __gmpn_sec_div_qr(q, numerator, numeratorWidth, n, k, scratch)
+            let secret = a.isSecret || modulus.isSecret
+            return (
+                BigInt(limbs: UnsafeBufferPointer(start: q, count: quotientWidth), secret: secret),
+                BigInt(limbs: UnsafeBufferPointer(start: numerator, count: k), secret: secret)
+            )
+        }
+    }
+}
+
+/// Runs `body` on `count` zeroed limbs of temporary storage and wipes them afterwards.
+func withWipedLimbs<R>(_ count: Int, _ body: (UnsafeMutablePointer<UInt>) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: UInt.self, capacity: count) { buffer in
+        buffer.initialize(repeating: 0)
+        defer { fedstat_wipe_limbs(buffer.baseAddress, count) }
+        return body(buffer.baseAddress!)
+    }
+}
+
+extension BigInt {
+    /// Writes the magnitude as exactly `width` limbs (least significant first,
+    /// zero-padded) to `target`.
+    ///
+    /// - Precondition: the magnitude fits in `width` limbs.
+    func copyLimbs(to target: UnsafeMutablePointer<UInt>, width: Int) {
+        let count = limbCount
+        precondition(count <= width, "value wider than \(width) limbs")
+        if count > 0 {
+            target.update(from: __gmpz_limbs_read(storage.pointer)!, count: count)
+        }
+        (target + count).update(repeating: 0, count: width - count)
+    }
+
+    /// The non-negative integer whose limbs (least significant first) are `limbs`.
+    init(limbs: UnsafeBufferPointer<UInt>, secret: Bool) {
+        self.init(storage: MPZ(secret: secret))
+        guard !limbs.isEmpty else { return }
+        let target = __gmpz_limbs_write(storage.pointer, limbs.count)!
+        target.update(from: limbs.baseAddress!, count: limbs.count)
+        __gmpz_limbs_finish(storage.pointer, limbs.count)
+    }
+}
