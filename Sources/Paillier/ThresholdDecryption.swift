@@ -238,6 +238,11 @@ extension ThresholdPublicKey {
             product = product.multiplied(by: base.power(twoMu.magnitude, modulus: n2), modulo: n2)
         }
         // product = c^(4Δ²·d) = (1 + n)^(4Δ²·m), so m = L(product)·(4Δ²)⁻¹ mod n.
+        // With verified partials it is ≡ 1 (mod n); anything else means the key itself is
+        // inconsistent, and is refused rather than decoded into a wrong plaintext.
+        guard (product - BigInt(1)).isMultiple(of: publicKey.n) else {
+            throw ThresholdError(.invalidKey, "verified partial decryptions do not combine: the threshold key is inconsistent")
+        }
         let l = (product - BigInt(1)) / publicKey.n
         return l.multiplied(by: combineFactor, modulo: publicKey.n).asSecret()
     }

@@ -187,8 +187,11 @@ public enum ThresholdDealer {
             let shares = (1...parameters.parties).map { i in
                 coefficients.reversed().reduce(BigInt(0)) { ($0 * BigInt(i) + $1).modulo(nm) }
             }
-            // v: a random square of Z*_{n²}; it generates the squares with overwhelming probability.
-            let root = privateKey.publicKey.randomUnit()
+            // v = x² for x uniform in Z*_{n²} (not merely below n, which would make v a
+            // perfect square of the integers with a public root): it generates the
+            // squares of Z*_{n²}, of order n·p'q', with overwhelming probability.
+            var root = BigInt.random(below: nSquared)
+            while root.isZero || BigInt.gcd(root, n) != 1 { root = BigInt.random(below: nSquared) }
             let v = root.multiplied(by: root, modulo: nSquared).declassified()
             let delta = ThresholdParameters.factorial(parameters.parties)
             let n2 = MontgomeryModulus(nSquared)

@@ -69,7 +69,7 @@ extension ThresholdPublicKey {
         let threshold = try input.u16()
         let parties = try input.u16()
         guard bits >= 64, (1...ThresholdParameters.maximumParties).contains(parties), (1...parties).contains(threshold) else {
-            throw ThresholdError(.invalidEncoding, "threshold public key declares \(bits) bits, \(threshold) of \(parties)")
+            throw ThresholdError(.invalidKey, "threshold public key declares \(bits) bits, \(threshold) of \(parties)")
         }
         let nb = (bits + 7) / 8
         let n = try input.integer(nb)
@@ -118,10 +118,21 @@ extension PartialDecryption {
     static func responseByteCount(_ key: ThresholdPublicKey) -> Int { (key.proofResponseBits + 7) / 8 }
 
     /// `01 05 | index (u16) | digest (32) | c_i (2nb) | e (32) | z (⌈(|n²| + |Δ| + 385)/8⌉)`.
-    public func serialized(for key: ThresholdPublicKey) -> [UInt8] {
-        header(.partialDecryption) + u16(index) + ciphertextDigest
-            + Wire.fixed(value, key.publicKey.ciphertextValueByteCount) + Wire.fixed(challenge, 32)
-            + Wire.fixed(response, Self.responseByteCount(key))
+    ///
+    /// Throws `invalidEncoding` if a part does not fit its field (a partial decryption
+    /// built by hand from bad values): a malformed value is refused, never truncated.
+    public func serialized(for key: ThresholdPublicKey) throws(ThresholdError) -> [UInt8] {
+        guard (0...0xFFFF).contains(index), ciphertextDigest.count == 32 else {
+            throw ThresholdError(.invalidEncoding, "partial decryption has an index or digest that does not fit its field", node: index)
+        }
+        do {
+            return header(.partialDecryption) + u16(index) + ciphertextDigest
+                + (try value.bigEndianBytes(count: key.publicKey.ciphertextValueByteCount))
+                + (try challenge.bigEndianBytes(count: 32))
+                + (try response.bigEndianBytes(count: Self.responseByteCount(key)))
+        } catch {
+            throw ThresholdError(.invalidEncoding, "partial decryption from party \(index) has a value that does not fit its field", node: index)
+        }
     }
 
     /// Parses a partial decryption made under `key`. Only the format is checked here;

@@ -52,6 +52,9 @@ struct ThresholdTests {
         #expect(key.shares.map(\.index) == [1, 2, 3, 4, 5])
         #expect(key.publicKey.publicKey == key.privateKey.publicKey)
         #expect(key.publicKey.verificationKeys.count == 5)
+        // v is a square modulo n², not the square of an integer below n (whose root
+        // would be public).
+        #expect(!key.publicKey.verificationBase.squareRootAndRemainder().remainder.isZero)
     }
 
     /// Every 3-subset of the 5 shares decrypts, and agrees with CRT decryption.
@@ -196,7 +199,7 @@ struct ThresholdTests {
         #expect(restoredShare.index == 4)
         let c = try encryptor.encrypt(77)
         let partial = try restoredShare.partialDecrypt(c, queryID: queryID)
-        let partialBytes = partial.serialized(for: restored)
+        let partialBytes = try partial.serialized(for: restored)
         #expect(try PartialDecryption(serialized: partialBytes, for: restored) == partial)
         let group = try partials(c, by: [1, 2]) + [partial]
         #expect(try restored.combine(group, of: c, queryID: queryID) == 77)
