@@ -68,6 +68,52 @@ public final class ConstantTimeModulus: Sendable {
         }
     }
 
+    /// `z + N · (m · ẑ · R⁻¹ mod N) mod N²` for `0 ≤ m, ẑ < N` and `0 ≤ z < N²`, N odd:
+    /// with ẑ the Montgomery form of z mod N this is `(1 + m·N) · z mod N²`, the step of
+    /// Paillier encryption that brings in the plaintext m. Constant time in m, ẑ and z
+    /// (one Montgomery product modulo N, one fixed-width product by N, a masked
+    /// subtraction of N²). The result is a ciphertext and is not marked secret.
+    public func lift(_ m: BigInt, montgomeryFactor zHat: BigInt, onto z: BigInt, modulusSquared: BigInt) -> BigInt {
+        guard let negativeInverse else { preconditionFailure("lifting needs an odd modulus") }
+        let k = width
+        let wide = 2 * k + 1
+        let n0 = negativeInverse.limb(0)
+        let scratchCount = Int(__gmpn_sec_mul_itch(k, k))
+        return withWipedLimbs(4 * k + 4 * wide + scratchCount) { base in
+            let x = base
+            let y = x + k
+            let n = y + k
+            let carries = n + k
+            let t = carries + k  // wide: m·ẑ, then N·h + z
+            let addend = t + wide  // wide: z
+            let nSquared = addend + wide  // wide
+            let difference = nSquared + wide  // wide
+            let scratch = difference + wide
+            m.copyLimbs(to: x, width: k)
+            zHat.copyLimbs(to: y, width: k)
+            modulus.copyLimbs(to: n, width: k)
+            z.copyLimbs(to: addend, width: wide)
+            modulusSquared.copyLimbs(to: nSquared, width: wide)
+            // h = m·ẑ·R⁻¹ mod N: product, word-by-word REDC, masked subtraction.
+            __gmpn_sec_mul(t, x, k, y, k, scratch)
+            for i in 0..<k {
+                carries[i] = __gmpn_addmul_1(t + i, n, k, t[i] &* n0)
+            }
+            let high = t + k
+            let carry = __gmpn_add_n(high, high, carries, k)
+            let borrow = __gmpn_sub_n(x, high, n, k)
+            __gmpn_cnd_swap(carry | (borrow ^ 1), high, x, k)
+            // c = N·h + z, minus N² once if it reached N² (N·h + z < 2N²).
+            y.update(from: high, count: k)
+            __gmpn_sec_mul(t, n, k, y, k, scratch)
+            t[2 * k] = 0
+            _ = __gmpn_add_n(t, t, addend, wide)
+            let borrowSquared = __gmpn_sub_n(difference, t, nSquared, wide)
+            __gmpn_cnd_swap(borrowSquared ^ 1, t, difference, wide)
+            return BigInt(limbs: UnsafeBufferPointer(start: t, count: wide), secret: false)
+        }
+    }
+
     /// `a · b mod N` for `0 ≤ a, b < 2^(64·width)`.
     public func multiply(_ a: BigInt, _ b: BigInt) -> BigInt {
         multiplyAdd(a, b, BigInt(0))
@@ -98,38 +144,6 @@ public final class ConstantTimeModulus: Sendable {
         }
     }
 
-    /// `a · b + c`, minus N once if that is at least N, for `0 ≤ a < 2^(64·aWidth)`,
-    /// `0 ≤ b < 2^(64·bWidth)`, `0 ≤ c < N` and `a · b + c < 2N`: the lazy reduction
-    /// of a sum that can exceed N at most once. One fixed-width product, one addition
-    /// and one masked subtraction.
-    public func multiplyAddReducingOnce(_ a: BigInt, width aWidth: Int, _ b: BigInt, width bWidth: Int, _ c: BigInt) -> BigInt {
-        let k = width
-        precondition(aWidth >= 1 && bWidth >= 1 && aWidth + bWidth <= 2 * k + 2, "operand widths exceed the modulus width")
-        // Work on K limbs: room for the product and for a sum up to 2N.
-        let wide = max(k + 1, aWidth + bWidth)
-        let scratchCount = Int(__gmpn_sec_mul_itch(aWidth, bWidth))
-        return withWipedLimbs(aWidth + bWidth + 4 * wide + scratchCount) { base in
-            let x = base
-            let y = x + aWidth
-            let sum = y + bWidth
-            let difference = sum + wide
-            let addend = difference + wide
-            let n = addend + wide
-            let scratch = n + wide
-            a.copyLimbs(to: x, width: aWidth)
-            b.copyLimbs(to: y, width: bWidth)
-            c.copyLimbs(to: addend, width: wide)
-            modulus.copyLimbs(to: n, width: wide)
-            __gmpn_sec_mul(sum, x, aWidth, y, bWidth, scratch)
-            (sum + aWidth + bWidth).update(repeating: 0, count: wide - aWidth - bWidth)
-            _ = __gmpn_add_n(sum, sum, addend, wide)  // < 2N < 2^(64·wide): no carry out
-            let borrow = __gmpn_sub_n(difference, sum, n, wide)
-            // Take the difference unless subtracting N borrowed (the sum was below N).
-            __gmpn_cnd_swap(borrow ^ 1, sum, difference, wide)
-            return BigInt(limbs: UnsafeBufferPointer(start: sum, count: k), secret: a.isSecret || b.isSecret || c.isSecret)
-        }
-    }
-
     /// `(⌊a / N⌋, a mod N)` for `0 ≤ a < 2^(64·(width + extraWidth))`; the quotient
     /// has at most `extraWidth + 1` limbs.
     public func divide(_ a: BigInt, extraWidth: Int) -> (quotient: BigInt, remainder: BigInt) {
@@ -155,10 +169,10 @@ public final class ConstantTimeModulus: Sendable {
     }
 }
 
-/// Runs `body` on `count` zeroed limbs of temporary storage and wipes them afterwards.
+/// Runs `body` on `count` limbs of temporary storage and wipes them afterwards. The
+/// storage starts uninitialised: every caller writes each region before reading it.
 func withWipedLimbs<R>(_ count: Int, _ body: (UnsafeMutablePointer<UInt>) -> R) -> R {
     withUnsafeTemporaryAllocation(of: UInt.self, capacity: count) { buffer in
-        buffer.initialize(repeating: 0)
         defer { fedstat_wipe_limbs(buffer.baseAddress, count) }
         return body(buffer.baseAddress!)
     }

@@ -118,10 +118,7 @@ public final class PublicKey: Sendable, Hashable, CustomStringConvertible {
     /// and a masked final subtraction, so the timing of an encryption does not reveal
     /// whether the plaintext is zero, negative or small.
     func combine(residue m: BigInt, with z: BigInt, montgomery zMontgomery: BigInt) -> BigInt {
-        let t = nFixed.montgomeryMultiply(m, zMontgomery)
-        // n·t + z < n·n + n² = 2n²: one conditional subtraction of n².
-        let width = nFixed.width
-        return nSquaredFixed.multiplyAddReducingOnce(n, width: width, t, width: width, z).declassified()
+        nFixed.lift(m, montgomeryFactor: zMontgomery, onto: z, modulusSquared: nSquared)
     }
 
     /// (z mod n)·R mod n for an encryption factor z < n², in constant time.

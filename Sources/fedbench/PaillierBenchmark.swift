@@ -90,7 +90,7 @@ struct PaillierBenchmark: ParsableCommand {
         report.add("encrypt_textbook_ops_per_s", 1 / textbookSeconds, digits: 1)
 
         progress("encryption with a warm pool")
-        let poolSize = 4096
+        let poolSize = 1024  // about 1 MiB of factors: a node's working pool
         let pooled = Encryptor(publicKey: publicKey, windowBits: window, poolCapacity: poolSize)
         var onlineRounds: [Double] = []
         for _ in 0..<rounds {

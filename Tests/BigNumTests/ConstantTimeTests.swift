@@ -62,24 +62,30 @@ struct ConstantTimeTests {
         }
     }
 
-    @Test func reducingOnceCoversBothBranches() {
+    /// lift(m, ẑ, z) = (1 + m·N)·z mod N², with ẑ the Montgomery form of z mod N; the
+    /// final subtraction of N² is taken in some cases and not in others.
+    @Test func liftMatchesPaillierFormula() {
         var g = SplitMix64(seed: 0xCA)
-        for bits in [200, 1024, 2000, 4096] {
+        for bits in [65, 200, 1000, 1024, 2048] {
             let n = oddModulus(bits: bits, &g)
             let fixed = ConstantTimeModulus(n)
-            let half = fixed.width / 2 + 1
-            for _ in 0..<20 {
-                // a·b + c < 2N with the sum below N about half the time.
-                let a = BigInt.random(bits: min(bits / 2, 64 * half), using: &g)
-                let b = BigInt.random(bits: min(bits / 2, 64 * half), using: &g)
-                let c = BigInt.random(below: n, using: &g)
-                guard a * b + c < n + n else { continue }
-                let expected = (a * b + c).modulo(n)
-                #expect(fixed.multiplyAddReducingOnce(a, width: half, b, width: half, c) == expected)
+            let nSquared = n * n
+            var subtracted = 0
+            for _ in 0..<24 {
+                let m = BigInt.random(below: n, using: &g)
+                let z = BigInt.random(below: nSquared, using: &g)
+                let zHat = fixed.montgomeryForm(z.modulo(n))
+                let expected = ((BigInt(1) + m * n) * z).modulo(nSquared)
+                let lifted = fixed.lift(m, montgomeryFactor: zHat, onto: z, modulusSquared: nSquared)
+                #expect(lifted == expected, "\(bits) bits")
+                #expect(!lifted.isSecret)
+                if z + n * (m * z).modulo(n) >= nSquared { subtracted += 1 }
             }
-            // Exactly N and N − 1 as sums.
-            #expect(fixed.multiplyAddReducingOnce(BigInt(1), width: 1, n - BigInt(1), width: fixed.width, BigInt(1)).isZero)
-            #expect(fixed.multiplyAddReducingOnce(BigInt(1), width: 1, n - BigInt(2), width: fixed.width, BigInt(1)) == n - BigInt(1))
+            #expect(subtracted > 0 && subtracted < 24, "both branches at \(bits) bits")
+            // m = 0 leaves z unchanged; m = N − 1 with z = 1 gives 1 − N mod N².
+            let one = fixed.montgomeryForm(BigInt(1))
+            #expect(fixed.lift(BigInt(0), montgomeryFactor: one, onto: BigInt(1), modulusSquared: nSquared) == 1)
+            #expect(fixed.lift(n - BigInt(1), montgomeryFactor: one, onto: BigInt(1), modulusSquared: nSquared) == nSquared - n + BigInt(1))
         }
     }
 
