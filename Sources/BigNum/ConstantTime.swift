@@ -54,16 +54,7 @@ public final class ConstantTimeModulus: Sendable {
             b.copyLimbs(to: y, width: k)
             modulus.copyLimbs(to: n, width: k)
             __gmpn_sec_mul(t, x, k, y, k, scratch)
-            // Word-by-word REDC: k rows of t[i…i+k) += q_i·N with q_i = t[i]·n0, each of
-            // which clears t[i]. Every row does the same work whatever the values.
-            for i in 0..<k {
-                carries[i] = __gmpn_addmul_1(t + i, n, k, t[i] &* n0)
-            }
-            let high = t + k
-            let carry = __gmpn_add_n(high, high, carries, k)
-            // high + carry·R < 2N: subtract N once unless that borrows.
-            let borrow = __gmpn_sub_n(x, high, n, k)  // x is free again: reuse it for high − N
-            __gmpn_cnd_swap(carry | (borrow ^ 1), high, x, k)
+            let high = Self.reduce(t, n, k, n0, carries: carries, spare: x)
             return BigInt(limbs: UnsafeBufferPointer(start: high, count: k), secret: a.isSecret || b.isSecret || modulus.isSecret)
         }
     }
@@ -94,15 +85,9 @@ public final class ConstantTimeModulus: Sendable {
             modulus.copyLimbs(to: n, width: k)
             z.copyLimbs(to: addend, width: wide)
             modulusSquared.copyLimbs(to: nSquared, width: wide)
-            // h = m·ẑ·R⁻¹ mod N: product, word-by-word REDC, masked subtraction.
+            // h = m·ẑ·R⁻¹ mod N.
             __gmpn_sec_mul(t, x, k, y, k, scratch)
-            for i in 0..<k {
-                carries[i] = __gmpn_addmul_1(t + i, n, k, t[i] &* n0)
-            }
-            let high = t + k
-            let carry = __gmpn_add_n(high, high, carries, k)
-            let borrow = __gmpn_sub_n(x, high, n, k)
-            __gmpn_cnd_swap(carry | (borrow ^ 1), high, x, k)
+            let high = Self.reduce(t, n, k, n0, carries: carries, spare: x)
             // c = N·h + z, minus N² once if it reached N² (N·h + z < 2N²).
             y.update(from: high, count: k)
             __gmpn_sec_mul(t, n, k, y, k, scratch)
@@ -112,6 +97,26 @@ public final class ConstantTimeModulus: Sendable {
             __gmpn_cnd_swap(borrowSquared ^ 1, t, difference, wide)
             return BigInt(limbs: UnsafeBufferPointer(start: t, count: wide), secret: false)
         }
+    }
+
+    /// Montgomery reduction of the 2k-limb product `t` (< N·R) in place; returns a
+    /// pointer to the k limbs of t·R⁻¹ mod N (inside t). Word by word: k rows of
+    /// t[i…i+k) += q_i·N with q_i = t[i]·n0, each of which clears t[i] and does the same
+    /// work whatever the values; the row carries are added at the end, then N is
+    /// subtracted once under a mask. `carries` and `spare` are k limbs of scratch.
+    private static func reduce(
+        _ t: UnsafeMutablePointer<UInt>, _ n: UnsafeMutablePointer<UInt>, _ k: Int, _ n0: UInt,
+        carries: UnsafeMutablePointer<UInt>, spare: UnsafeMutablePointer<UInt>
+    ) -> UnsafeMutablePointer<UInt> {
+        for i in 0..<k {
+            carries[i] = __gmpn_addmul_1(t + i, n, k, t[i] &* n0)
+        }
+        let high = t + k
+        let carry = __gmpn_add_n(high, high, carries, k)
+        // high + carry·R < 2N: subtract N once unless that borrows.
+        let borrow = __gmpn_sub_n(spare, high, n, k)
+        __gmpn_cnd_swap(carry | (borrow ^ 1), high, spare, k)
+        return high
     }
 
     /// `a · b mod N` for `0 ≤ a, b < 2^(64·width)`.

@@ -77,12 +77,13 @@ public final class PrivateKey: Sendable, CustomStringConvertible {
         return generate(bits: bits)
     }
 
-    private static func generate(bits: Int) -> PrivateKey {
+    /// A key from two fresh safe primes of `bits/2` bits (also the dealer's first step).
+    static func generate(bits: Int) -> PrivateKey {
         while true {
             let p = BigInt.randomSafePrime(bits: bits / 2)
             let q = BigInt.randomSafePrime(bits: bits / 2)
             // Equal primes are astronomically unlikely; primes too close would let
-            // Fermat's method factor n (|p − q| must exceed 2^(bits/2 − 100)).
+            // Fermat's method factor n (|p − q| must be at least 2^(bits/2 − 100)).
             guard (p - q).magnitude.bitLength > bits / 2 - 100,
                 let key = try? PrivateKey(p: p, q: q),
                 key.publicKey.bits == bits

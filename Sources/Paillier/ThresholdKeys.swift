@@ -168,12 +168,8 @@ public enum ThresholdDealer {
         bits: Int, parameters: ThresholdParameters
     ) -> (publicKey: ThresholdPublicKey, shares: [ThresholdKeyShare], privateKey: PrivateKey) {
         while true {
-            let p = BigInt.randomSafePrime(bits: bits / 2)
-            let q = BigInt.randomSafePrime(bits: bits / 2)
-            guard (p - q).magnitude.bitLength > bits / 2 - 100,
-                let privateKey = try? PrivateKey(p: p, q: q),
-                privateKey.publicKey.bits == bits
-            else { continue }
+            let privateKey = PrivateKey.generate(bits: bits)
+            let (p, q) = (privateKey.p, privateKey.q)
             let n = privateKey.publicKey.n
             let nSquared = privateKey.publicKey.nSquared
             // m = p'q' with p = 2p' + 1, q = 2q' + 1.

@@ -54,18 +54,23 @@ func bytes(hex text: String) throws -> [UInt8] {
     }
 }
 
-/// Runs `body` and returns the `PaillierError` it throws (failing if it throws none).
-func paillierError(
-    _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
-) -> PaillierError? {
+/// Runs `body` and returns the error of type `E` it throws, recording an issue if it
+/// throws nothing or something else.
+func thrownError<E: Error>(
+    _ type: E.Type, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+) -> E? {
     do {
         try body()
-        Issue.record("expected a PaillierError", sourceLocation: sourceLocation)
+        Issue.record("expected a \(E.self)", sourceLocation: sourceLocation)
         return nil
-    } catch let error as PaillierError {
+    } catch let error as E {
         return error
     } catch {
-        Issue.record("expected a PaillierError, got \(error)", sourceLocation: sourceLocation)
+        Issue.record("expected a \(E.self), got \(error)", sourceLocation: sourceLocation)
         return nil
     }
+}
+
+func paillierError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> PaillierError? {
+    thrownError(PaillierError.self, body, sourceLocation: sourceLocation)
 }

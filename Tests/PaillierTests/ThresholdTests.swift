@@ -20,19 +20,8 @@ func subsets<T>(_ items: [T], size k: Int) -> [[T]] {
     return subsets(rest, size: k - 1).map { [first] + $0 } + subsets(rest, size: k)
 }
 
-func thresholdError(
-    _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
-) -> ThresholdError? {
-    do {
-        try body()
-        Issue.record("expected a ThresholdError", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as ThresholdError {
-        return error
-    } catch {
-        Issue.record("expected a ThresholdError, got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
+func thresholdError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> ThresholdError? {
+    thrownError(ThresholdError.self, body, sourceLocation: sourceLocation)
 }
 
 @Suite("Threshold Paillier")
