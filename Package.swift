@@ -8,12 +8,26 @@ let package = Package(
         .library(name: "BigNum", targets: ["BigNum"]),
         .library(name: "Paillier", targets: ["Paillier"]),
         .library(name: "KeyStore", targets: ["KeyStore"]),
+        .library(name: "PKI", targets: ["PKI"]),
+        .library(name: "Node", targets: ["Node"]),
+        .executable(name: "fednode", targets: ["fednode"]),
         .executable(name: "fedbench", targets: ["fedbench"]),
         .executable(name: "fedvectors", targets: ["fedvectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from the system (Debian: libgmp-dev, libssl-dev).
@@ -35,8 +49,44 @@ let package = Package(
             dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        .target(
+            name: "PKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+
+        // Generated: protobuf messages and gRPC stubs from Protocols/fedstat/v1
+        // (scripts/generate-protos.sh).
+        .target(
+            name: "Wire",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+
         // I/O modules.
         .target(name: "KeyStore"),
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Node",
+            dependencies: [
+                "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // Executables.
         .executableTarget(
@@ -55,10 +105,36 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "fednode",
+            dependencies: [
+                "Node", "PKI", "Config", "KeyStore", "Paillier",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // Tests.
         .testTarget(name: "BigNumTests", dependencies: ["BigNum"]),
         .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum", "KeyStore"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(
+            name: "PKITests",
+            dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "PKI", "Wire", "KeyStore", "Paillier",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

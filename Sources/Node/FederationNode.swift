@@ -1,0 +1,90 @@
+import Config
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A running Fedstat node: the gRPC server for both services over mutual TLS 1.3, and
+/// the connections to every peer. A `Service` of swift-service-lifecycle: run it in a
+/// `ServiceGroup`, and a graceful shutdown (SIGTERM, SIGINT) marks the node draining,
+/// lets in-flight calls finish and stops accepting new ones.
+public final class FederationNode: Service, Sendable {
+    public let setup: NodeSetup
+    private let logger: Logger
+    private let healthInterval: Duration
+    private let bound = Mutex<CheckedContinuationBox?>(nil)
+    private let boundAddress = Mutex<(host: String, port: Int)?>(nil)
+
+    public init(setup: NodeSetup, logger: Logger, healthInterval: Duration = .seconds(2)) {
+        self.setup = setup
+        self.logger = logger
+        self.healthInterval = healthInterval
+    }
+
+    public func run() async throws {
+        let config = setup.config
+        let peers = try PeerDirectory(setup: setup, healthInterval: healthInterval, logger: logger)
+        let state = NodeState(setup: setup, peers: peers, startedAt: Date())
+        let transport = HTTP2ServerTransport.Posix(
+            address: try Self.socketAddress(config.listen),
+            transportSecurity: TransportSecurity.server(setup.identity),
+            config: .defaults { transportConfig in
+                transportConfig.rpc.maxRequestPayloadSize = config.limits.maxMessageBytes
+                transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
+                    RequireTLS13Handler.install(on: channel)
+                }
+            }
+        )
+        let server = GRPCServer(
+            transport: transport,
+            services: [FederationService(state: state), AnalystService(state: state)],
+            interceptors: [AuthorizationInterceptor(federation: setup.federation.id)]
+        )
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                group.addTask { try await peers.run() }
+                let address = try await transport.listeningAddress
+                let host = address.ipv4?.host ?? address.ipv6?.host ?? "\(address)"
+                let port = address.ipv4?.port ?? address.ipv6?.port ?? 0
+                boundAddress.withLock { $0 = (host, port) }
+                logger.info(
+                    "node serving",
+                    metadata: [
+                        "principal": "\(setup.principal.spiffeID)", "address": "\(host):\(port)",
+                        "peers": "\(setup.federation.nodes.count - 1)",
+                    ])
+                // Stop the peers when the server stops (after a graceful shutdown).
+                group.addTask {
+                    while !Task.isCancelled && !state.isDraining { try? await Task.sleep(for: .milliseconds(100)) }
+                    peers.shutdown()
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("draining: finishing in-flight calls, accepting no new ones")
+            state.beginDraining()
+            server.beginGracefulShutdown()
+        }
+        logger.info("node stopped")
+    }
+
+    /// The port the server is listening on, once it is (nil before).
+    public var listeningPort: Int? {
+        boundAddress.withLock { $0?.port }
+    }
+
+    static func socketAddress(_ address: HostPort) throws -> GRPCNIOTransportCore.SocketAddress {
+        switch address.kind {
+        case .ipv4: return .ipv4(host: address.host, port: address.port)
+        case .ipv6: return .ipv6(host: address.host, port: address.port)
+        case .dnsName:
+            throw NodeStartupError(
+                .configuration, file: "node.yaml", "listen must be an IP address (0.0.0.0, 127.0.0.1, [::]), not \(address.host)")
+        }
+    }
+}
+
+/// Placeholder type for a future wait-for-bind continuation.
+struct CheckedContinuationBox: Sendable {}

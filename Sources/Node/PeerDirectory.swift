@@ -1,0 +1,124 @@
+import Config
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Synchronization
+import Wire
+
+/// The node's long-lived connections to every other node of the federation, and what
+/// it last learnt about each.
+///
+/// One gRPC client per peer, created once and reused for every call (the client keeps
+/// its HTTP/2 connection open and reconnects with backoff). A health check runs on each
+/// peer every `healthInterval`, with a deadline, and records the outcome for `status`.
+final class PeerDirectory: Sendable {
+    struct Peer: Sendable {
+        let name: String
+        let address: HostPort
+        let client: GRPCClient<HTTP2ClientTransport.Posix>
+    }
+
+    private let peers: [Peer]
+    private let stopped = Atomic<Bool>(false)
+    private let state = Mutex<[String: Wire.Fedstat_V1_PeerStatus]>([:])
+    private let rpcTimeout: Duration
+    private let healthInterval: Duration
+    private let logger: Logger
+
+    init(setup: NodeSetup, healthInterval: Duration, logger: Logger) throws {
+        let limits = setup.config.limits
+        peers = try setup.federation.nodes.filter { $0.name != setup.config.name }.map { member in
+            let transport = try FederationClients.transport(
+                to: member.name, at: member.address, as: setup.identity, maxMessageBytes: limits.maxMessageBytes)
+            return Peer(name: member.name, address: member.address, client: GRPCClient(transport: transport))
+        }
+        rpcTimeout = .seconds(limits.rpcTimeoutSeconds)
+        self.healthInterval = healthInterval
+        self.logger = logger
+        state.withLock { table in
+            for peer in peers {
+                var status = Wire.Fedstat_V1_PeerStatus()
+                status.name = peer.name
+                status.address = peer.address.description
+                status.error = "not checked yet"
+                table[peer.name] = status
+            }
+        }
+    }
+
+    /// Every peer's last known status, in federation order.
+    var status: [Wire.Fedstat_V1_PeerStatus] {
+        state.withLock { table in peers.compactMap { table[$0.name] } }
+    }
+
+    /// The client of peer `name`, for the protocol drivers.
+    func client(of name: String) -> GRPCClient<HTTP2ClientTransport.Posix>? {
+        peers.first { $0.name == name }?.client
+    }
+
+    /// Runs the peers' connections and the health checks until cancelled or shut down.
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for peer in peers {
+                group.addTask { try await peer.client.runConnections() }
+                group.addTask { await self.checkHealth(of: peer) }
+            }
+        }
+    }
+
+    /// Stops the health checks and closes every peer connection once in-flight calls
+    /// finish; `run` then returns.
+    func shutdown() {
+        stopped.store(true, ordering: .relaxed)
+        for peer in peers { peer.client.beginGracefulShutdown() }
+    }
+
+    private func checkHealth(of peer: Peer) async {
+        let federation = Fedstat_V1_Federation.Client(wrapping: peer.client)
+        while !Task.isCancelled && !stopped.load(ordering: .relaxed) {
+            var options = CallOptions.defaults
+            options.timeout = min(rpcTimeout, .seconds(10))
+            let outcome: Result<Fedstat_V1_HealthResponse, any Error>
+            do {
+                outcome = .success(try await federation.health(Fedstat_V1_HealthRequest(), options: options))
+            } catch {
+                outcome = .failure(error)
+            }
+            if stopped.load(ordering: .relaxed) { return }
+            record(outcome, for: peer)
+            // Sleep in short steps so that a shutdown is noticed quickly.
+            let deadline = ContinuousClock.now + healthInterval
+            while ContinuousClock.now < deadline && !stopped.load(ordering: .relaxed) {
+                do {
+                    try await Task.sleep(for: .milliseconds(100))
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func record(_ outcome: Result<Fedstat_V1_HealthResponse, any Error>, for peer: Peer) {
+        state.withLock { table in
+            var status = table[peer.name] ?? Wire.Fedstat_V1_PeerStatus()
+            switch outcome {
+            case .success(let response) where response.node == peer.name && response.status == .serving:
+                if !status.reachable { logger.info("peer reachable", metadata: ["peer": "\(peer.name)"]) }
+                status.reachable = true
+                status.error = ""
+                status.lastSeenUnixMs = Int64(Date().timeIntervalSince1970 * 1000)
+            case .success(let response):
+                status.reachable = false
+                status.error = response.node == peer.name ? "draining" : "answered as \(response.node)"
+            case .failure(let error):
+                if status.reachable {
+                    logger.warning("peer unreachable", metadata: ["peer": "\(peer.name)", "error": "\(error)"])
+                }
+                status.reachable = false
+                status.error = (error as? RPCError)?.message ?? "\(error)"
+            }
+            table[peer.name] = status
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRPCCore
+import Synchronization
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
+import NIOTLS
+import PKI
+import X509
+
+/// The TLS identity of one side of a connection: its certificate, private key and the
+/// federation it trusts.
+public struct TLSIdentity: Sendable {
+    /// Who this side is (from its certificate).
+    public let principal: Principal
+    /// The PEM of this side's certificate.
+    public let certificatePEM: String
+    /// The PEM of this side's private key (secret).
+    let privateKeyPEM: String
+    /// The federation's CA, the only trust root.
+    public let trust: FederationTrust
+    /// The CA certificate as PEM.
+    let caPEM: String
+
+    /// An identity from PEM texts. Checks, now, that the certificate belongs to
+    /// `principal`, chains to the federation's CA, is within its validity period and
+    /// matches the private key.
+    public init(principal: Principal, certificatePEM: String, privateKeyPEM: String, trust: FederationTrust, at now: Date = Date()) throws(PKIError) {
+        let certificate = try PEM.certificate(from: certificatePEM)
+        let key = try PEM.privateKey(from: privateKeyPEM)
+        try trust.check(certificate: certificate, privateKey: key, belongsTo: principal, at: now)
+        self.principal = principal
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+        self.trust = trust
+        caPEM = try PEM.encode(trust.caCertificate)
+    }
+}
+
+/// Builds gRPC transport security from a `TLSIdentity`: TLS 1.3 with mutual
+/// authentication, the federation CA as the only trust root, and every peer certificate
+/// checked by `FederationTrust` (SPIFFE identity, role, extended key usage, validity).
+enum TransportSecurity {
+    /// Server side: accepts clients of any role of the federation; which role may call
+    /// which service is decided per call by `AuthorizationInterceptor`.
+    static func server(_ identity: TLSIdentity) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        let trust = identity.trust
+        return .mTLS(
+            certificateChain: [.bytes(Array(identity.certificatePEM.utf8), format: .pem)],
+            privateKey: .bytes(Array(identity.privateKeyPEM.utf8), format: .pem)
+        ) { config in
+            config.trustRoots = .certificates([.bytes(Array(identity.caPEM.utf8), format: .pem)])
+            // Hostname verification is meaningless here: identities are SPIFFE URIs,
+            // checked by the callback. Full chain verification stays on.
+            config.clientCertificateVerification = .noHostnameVerification
+            config.customVerificationCallback = { certificates, promise in
+                verify(certificates, trust: trust, side: .client, expectedRole: nil, expectedName: nil, promise: promise)
+            }
+        }
+    }
+
+    /// Client side: the server must present the node certificate of `expectedNode`.
+    /// Defends against a redirected or impersonated address: a connection to the
+    /// address of node A that reaches any other member is refused.
+    static func client(_ identity: TLSIdentity, expectedNode: String) -> HTTP2ClientTransport.Posix.TransportSecurity {
+        let trust = identity.trust
+        return .mTLS(
+            certificateChain: [.bytes(Array(identity.certificatePEM.utf8), format: .pem)],
+            privateKey: .bytes(Array(identity.privateKeyPEM.utf8), format: .pem)
+        ) { config in
+            config.trustRoots = .certificates([.bytes(Array(identity.caPEM.utf8), format: .pem)])
+            config.serverCertificateVerification = .noHostnameVerification
+            config.customVerificationCallback = { certificates, promise in
+                verify(certificates, trust: trust, side: .server, expectedRole: .node, expectedName: expectedNode, promise: promise)
+            }
+        }
+    }
+
+    /// Validates a presented chain off the event loop and completes the handshake's
+    /// promise with the validated chain (leaf and CA) or a failure.
+    private static func verify(
+        _ certificates: [NIOSSLCertificate], trust: FederationTrust, side: TLSSide,
+        expectedRole: Principal.Role?, expectedName: String?,
+        promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>
+    ) {
+        let presented: [Certificate]
+        do {
+            presented = try certificates.map { try Certificate(derEncoded: try $0.toDERBytes()) }
+        } catch {
+            promise.succeed(.failed)
+            return
+        }
+        Task {
+            do {
+                let peer = try await trust.validate(
+                    chain: presented, presentedAs: side, at: Date(), expectedRole: expectedRole, expectedName: expectedName)
+                let validated = try peer.chain.map { certificate in
+                    try NIOSSLCertificate(bytes: Array(PEM.encode(certificate).utf8), format: .pem)
+                }
+                promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(validated))))
+            } catch {
+                TransportSecurity.rejections.record(error)
+                promise.succeed(.failed)
+            }
+        }
+    }
+
+    /// The last reasons peers were refused, for logs and error messages (the TLS
+    /// alert a peer sees does not carry them).
+    static let rejections = RejectionLog()
+}
+
+/// A small bounded log of why peer certificates were refused.
+final class RejectionLog: Sendable {
+    private let entries = Mutex<[String]>([])
+
+    func record(_ error: any Error) {
+        let text = (error as? PKIError)?.message ?? "\(error)"
+        entries.withLock { list in
+            list.append(text)
+            if list.count > 32 { list.removeFirst(list.count - 32) }
+        }
+    }
+
+    /// The most recent reasons, newest last.
+    var recent: [String] { entries.withLock { $0 } }
+}
+
+/// Closes any connection whose TLS handshake settled on a version below 1.3, before
+/// a single request is read. The gRPC transport accepts TLS 1.2 by default; the
+/// federation speaks only TLS 1.3 (no RSA key exchange, no renegotiation, encrypted
+/// certificates), so a peer limited to 1.2 is a misconfiguration or a downgrade.
+final class RequireTLS13Handler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event {
+            let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
+            guard version == .tlsv13 else {
+                context.close(promise: nil)
+                return
+            }
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Installs the handler right after the server's TLS handler of an accepted
+    /// connection (the transport's accepted-connection callback).
+    static func install(on channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let operations = channel.pipeline.syncOperations
+            let tls = try operations.handler(type: NIOSSLServerHandler.self)
+            try operations.addHandler(RequireTLS13Handler(), position: .after(tls))
+        }
+    }
+}
