@@ -140,7 +140,11 @@ final class RequireTLS13Handler: ChannelInboundHandler, RemovableChannelHandler 
                 context.close(promise: nil)
                 return
             }
+            // Pass the event on before leaving: a removed handler's context no longer
+            // forwards anything, and the handlers after it need this event.
+            context.fireUserInboundEventTriggered(event)
             context.pipeline.syncOperations.removeHandler(self, promise: nil)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -154,4 +158,11 @@ final class RequireTLS13Handler: ChannelInboundHandler, RemovableChannelHandler 
             try operations.addHandler(RequireTLS13Handler(), position: .after(tls))
         }
     }
+}
+
+/// Why peer certificates were refused recently (newest last). A refused TLS handshake
+/// tells the peer only an alert code; this is where the node, its logs and its tests
+/// learn the reason.
+public enum TransportRejections {
+    public static var recent: [String] { TransportSecurity.rejections.recent }
 }

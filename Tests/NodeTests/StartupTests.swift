@@ -1,0 +1,117 @@
+import Config
+import Foundation
+import Node
+import PKI
+import Testing
+
+/// What `fednode serve` and `fednode check` refuse before starting.
+@Suite("Start-up checks")
+struct StartupTests {
+    func startupError(_ federation: TestFederation, _ node: String) -> NodeStartupError? {
+        do {
+            _ = try federation.setup(node)
+            Issue.record("the node started")
+            return nil
+        } catch let error as NodeStartupError {
+            return error
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return nil
+        }
+    }
+
+    @Test func aCorrectNodeLoads() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let setup = try federation.setup("north")
+        #expect(setup.principal.spiffeID == "spiffe://city/node/north")
+        #expect(setup.paillierShare?.index == 1)
+    }
+
+    /// A private key readable by group or others is refused: it may already have leaked.
+    @Test(arguments: [0o644, 0o640, 0o604])
+    func aKeyReadableByOthersIsRefused(mode: Int) throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let key = federation.root + "/nodes/north/tls.key"
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: key)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .keyFilePermissions)
+        #expect(error?.file == key)
+        #expect(error?.message.contains("chmod 600") == true)
+    }
+
+    @Test func aReadableShareOrMaskingKeyIsRefused() throws {
+        for file in ["masking.key", "paillier-share.bin"] {
+            let federation = try TestFederation(nodes: ["north"])
+            let path = federation.root + "/nodes/north/\(file)"
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            #expect(startupError(federation, "north")?.code == .keyFilePermissions, "\(file)")
+        }
+    }
+
+    @Test func anExpiredCertificateIsRefused() throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let ca = try federation.ca()
+        let start = ca.certificate.notValidBefore
+        let (certificate, key) = try federation.issueCertificate(
+            for: try Principal(federation: "city", role: .node, name: "north"),
+            notBefore: start, notAfter: start.addingTimeInterval(60))
+        let path = federation.root + "/nodes/north/tls.pem"
+        try FileManager.default.removeItem(atPath: path)
+        try certificate.write(toFile: path, atomically: true, encoding: .utf8)
+        // Its key must match too, or the mismatch would be reported first.
+        let keyPath = federation.root + "/nodes/north/tls.key"
+        try FileManager.default.removeItem(atPath: keyPath)
+        try key.write(toFile: keyPath, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .certificate)
+        #expect(error?.message.contains("expired") == true)
+    }
+
+    /// federation.yaml naming another CA than the one that issued the node's
+    /// certificate: the node refuses rather than trust a CA its certificate is not from.
+    @Test func aCAThatIsNotTheFederationsIsRefused() throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let other = try TestFederation(nodes: ["north"])
+        let file = federation.root + "/federation.yaml"
+        var config = try FederationConfig.load(path: file)
+        config.caCertificate = try FederationConfig.load(path: other.root + "/federation.yaml").caCertificate
+        try FileManager.default.removeItem(atPath: file)
+        try config.render().write(toFile: file, atomically: true, encoding: .utf8)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .certificate)
+    }
+
+    @Test func aMaskingKeyThatIsNotTheFederationsRecordIsRefused() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let north = federation.root + "/nodes/north/masking.key"
+        let south = federation.root + "/nodes/south/masking.key"
+        try FileManager.default.removeItem(atPath: north)
+        try FileManager.default.copyItem(atPath: south, toPath: north)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .mismatch)
+        #expect(error?.file == north)
+    }
+
+    @Test func anotherNodesKeyShareIsRefused() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let north = federation.root + "/nodes/north/paillier-share.bin"
+        let south = federation.root + "/nodes/south/paillier-share.bin"
+        try FileManager.default.removeItem(atPath: north)
+        try FileManager.default.copyItem(atPath: south, toPath: north)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .mismatch)
+        #expect(error?.message.contains("party 2") == true)
+    }
+
+    @Test func aConfigurationErrorNamesFileKeyAndLine() throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let file = federation.nodeConfig("north")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "listen:", with: "listne:").write(toFile: file, atomically: true, encoding: .utf8)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .configuration)
+        #expect(error?.description.contains("node.yaml") == true)
+        #expect(error?.description.contains("listne") == true)
+    }
+}

@@ -1,0 +1,153 @@
+import Config
+import Foundation
+import GRPCCore
+import Node
+import PKI
+import Testing
+import Wire
+
+/// Real nodes on real loopback sockets, over mutual TLS 1.3.
+@Suite("Mutual-TLS transport", .serialized, .timeLimit(.minutes(5)))
+struct TransportTests {
+    @Test func nodesSeeEachOtherAndAnAnalystIsServed() async throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let analyst = try federation.analystIdentity("alice")
+        try await withRunningNodes(federation, ["north", "south"]) { setups in
+            // Node to node: north asks south, as north.
+            let health = try await FederationClients.withFederationClient(
+                to: "south", at: federation.addresses["south"]!, as: setups["north"]!.identity
+            ) { client in
+                try await client.health(Fedstat_V1_HealthRequest(), options: testCallOptions)
+            }
+            #expect(health.node == "south")
+            #expect(health.federation == "city")
+            #expect(health.status == .serving)
+
+            // The peers' health checks see each other (polled, with a deadline).
+            let deadline = ContinuousClock.now + .seconds(60)
+            var status = Fedstat_V1_NodeStatus()
+            repeat {
+                status = try await FederationClients.withFederationClient(
+                    to: "north", at: federation.addresses["north"]!, as: setups["south"]!.identity
+                ) { client in
+                    try await client.status(Fedstat_V1_StatusRequest(), options: testCallOptions)
+                }
+                if status.peers.first?.reachable == true { break }
+                try await Task.sleep(for: .milliseconds(100))
+            } while ContinuousClock.now < deadline
+            #expect(status.node == "north")
+            #expect(status.peers.map(\.name) == ["south"])
+            #expect(status.peers.first?.reachable == true)
+
+            // An analyst reaches the Analyst service of its coordinator.
+            let federationStatus = try await FederationClients.withAnalystClient(
+                to: "north", at: federation.addresses["north"]!, as: analyst
+            ) { client in
+                try await client.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+            }
+            #expect(federationStatus.coordinator == "north")
+            #expect(federationStatus.nodes.map(\.name) == ["north", "south"])
+        }
+    }
+
+    /// Only nodes may call the Federation service.
+    @Test func anAnalystCannotCallTheFederationService() async throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let analyst = try federation.analystIdentity("alice")
+        try await withRunningNodes(federation, ["north"]) { _ in
+            let code = await rpcErrorCode {
+                _ = try await FederationClients.withFederationClient(to: "north", at: federation.addresses["north"]!, as: analyst) {
+                    try await $0.health(Fedstat_V1_HealthRequest(), options: testCallOptions)
+                }
+            }
+            #expect(code == .permissionDenied)
+        }
+    }
+
+    /// Only analysts may call the Analyst service.
+    @Test func aNodeCannotCallTheAnalystService() async throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        try await withRunningNodes(federation, ["north"]) { setups in
+            let south = try federation.setup("south")
+            let code = await rpcErrorCode {
+                _ = try await FederationClients.withAnalystClient(to: "north", at: federation.addresses["north"]!, as: south.identity) {
+                    try await $0.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+                }
+            }
+            #expect(code == .permissionDenied)
+        }
+    }
+
+    /// A certificate from another CA — even one of a federation with the same id and
+    /// the same member names — cannot connect.
+    @Test func aCertificateFromAnotherCAIsRefused() async throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let impostor = try TestFederation(nodes: ["north"])
+        let stranger = try impostor.analystIdentity("alice")
+        try await withRunningNodes(federation, ["north"]) { _ in
+            let code = await rpcErrorCode {
+                _ = try await FederationClients.withAnalystClient(to: "north", at: federation.addresses["north"]!, as: stranger) {
+                    try await $0.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+                }
+            }
+            #expect(code == .unavailable)
+            #expect(TransportRejections.recent.contains { $0.contains("not issued by") || $0.contains("untrusted") || $0.contains("CA") })
+        }
+    }
+
+    /// An expired certificate of the right CA cannot connect.
+    @Test func anExpiredCertificateIsRefused() async throws {
+        let federation = try TestFederation(nodes: ["north"])
+        let ca = try federation.ca()
+        let start = ca.certificate.notValidBefore
+        let expired = try federation.issueIdentity(
+            for: try Principal(federation: "city", role: .analyst, name: "alice"),
+            notBefore: start, notAfter: start.addingTimeInterval(60), checkedAt: start.addingTimeInterval(30))
+        try await withRunningNodes(federation, ["north"]) { _ in
+            let code = await rpcErrorCode {
+                _ = try await FederationClients.withAnalystClient(to: "north", at: federation.addresses["north"]!, as: expired) {
+                    try await $0.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+                }
+            }
+            #expect(code == .unavailable)
+            #expect(TransportRejections.recent.contains { $0.contains("expired") })
+        }
+    }
+
+    /// A client that means to reach node south but is answered by node north (a wrong
+    /// or redirected address) refuses the connection: north's certificate is not
+    /// south's.
+    @Test func aNodeAnsweringUnderAnotherNameIsRefused() async throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let analyst = try federation.analystIdentity("alice")
+        try await withRunningNodes(federation, ["north"]) { _ in
+            let code = await rpcErrorCode {
+                _ = try await FederationClients.withAnalystClient(to: "south", at: federation.addresses["north"]!, as: analyst) {
+                    try await $0.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+                }
+            }
+            #expect(code == .unavailable)
+            #expect(TransportRejections.recent.contains { $0.contains("south") })
+        }
+    }
+
+    /// The identity is the certificate: a node holding north's certificate is north,
+    /// whatever its configuration calls it, and cannot start under south's name.
+    @Test func aNodeCannotStartUnderAnotherNodesName() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let southDirectory = federation.root + "/nodes/south"
+        let northDirectory = federation.root + "/nodes/north"
+        // Give south north's certificate and key.
+        try FileManager.default.removeItem(atPath: southDirectory + "/tls.pem")
+        try FileManager.default.copyItem(atPath: northDirectory + "/tls.pem", toPath: southDirectory + "/tls.pem")
+        try FileManager.default.removeItem(atPath: southDirectory + "/tls.key")
+        try FileManager.default.copyItem(atPath: northDirectory + "/tls.key", toPath: southDirectory + "/tls.key")
+        do {
+            _ = try federation.setup("south")
+            Issue.record("south started with north's certificate")
+        } catch let error as NodeStartupError {
+            #expect(error.code == .certificate)
+            #expect(error.message.contains("north"))
+        }
+    }
+}
