@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "Paillier", targets: ["Paillier"]),
         .library(name: "KeyStore", targets: ["KeyStore"]),
         .library(name: "PKI", targets: ["PKI"]),
+        .library(name: "Query", targets: ["Query"]),
+        .library(name: "DataSources", targets: ["DataSources"]),
         .library(name: "Node", targets: ["Node"]),
         .executable(name: "fednode", targets: ["fednode"]),
         .executable(name: "fedbench", targets: ["fedbench"]),
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries from the system (Debian: libgmp-dev, libssl-dev).
@@ -48,6 +51,9 @@ let package = Package(
             name: "Paillier",
             dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]
         ),
+
+        // SQL parser, catalog, planner, local aggregation and finalisation.
+        .target(name: "Query", dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]),
 
         .target(
             name: "PKI",
@@ -71,11 +77,16 @@ let package = Package(
 
         // I/O modules.
         .target(name: "KeyStore"),
-        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["Query", .product(name: "Yams", package: "Yams")]),
+        // CSV files and SQLite tables as row sources checked against the catalog.
+        .target(
+            name: "DataSources",
+            dependencies: ["Query", "Config", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "Node",
             dependencies: [
-                "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire",
+                "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire", "Query", "DataSources",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -92,7 +103,8 @@ let package = Package(
         .executableTarget(
             name: "fedbench",
             dependencies: [
-                "BigNum", "Paillier",
+                "BigNum", "Paillier", "Query", "DataSources",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,14 +128,23 @@ let package = Package(
             ]
         ),
 
-        // Tests.
-        .testTarget(name: "BigNumTests", dependencies: ["BigNum"]),
-        .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum", "KeyStore"]),
+        // Tests. TestSupport holds helpers shared by several test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BigNumTests", dependencies: ["BigNum", "TestSupport"]),
+        .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum", "KeyStore", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Query"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "BigNum", "TestSupport"]),
+        .testTarget(
+            name: "DataSourceTests",
+            dependencies: ["DataSources", "Query", "Config", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "PKITests",
-            dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PKI", "TestSupport", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "NodeTests",

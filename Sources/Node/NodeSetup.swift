@@ -1,9 +1,11 @@
 import Config
 import Crypto
+import DataSources
 import Foundation
 import KeyStore
 import PKI
 import Paillier
+import Query
 import X509
 
 /// Why a node cannot start, with the file concerned and what to do.
@@ -20,6 +22,8 @@ public struct NodeStartupError: Error, Sendable, Equatable, CustomStringConverti
         case certificate
         /// The masking key or Paillier share does not match the federation's record.
         case mismatch
+        /// A dataset's source cannot be read or holds a row that breaks the catalog.
+        case data
     }
 
     public var code: Code
@@ -54,6 +58,10 @@ public struct NodeSetup: Sendable {
     public let paillierShare: ThresholdKeyShare?
     /// When the certificate stops being valid.
     public let certificateNotAfter: Date
+    /// The federation's catalog (from `federation.yaml`).
+    public let catalog: Catalog
+    /// Where this node's datasets are (from `node.yaml`), each one in the catalog.
+    public let sources: [DatasetSource]
 
     public var principal: Principal { identity.principal }
 
@@ -62,10 +70,14 @@ public struct NodeSetup: Sendable {
         let config: NodeConfig
         let federation: FederationConfig
         let member: FederationConfig.NodeMember
+        let catalog: Catalog
+        let sources: [DatasetSource]
         do {
             config = try NodeConfig.load(path: configPath)
             federation = try FederationConfig.load(path: config.federation.resolved)
             member = try config.checkMembership(in: federation)
+            catalog = try federation.parsedCatalog()
+            sources = try config.validateDatasets(against: catalog)
         } catch {
             throw NodeStartupError(.configuration, file: error.file, error.description)
         }
@@ -142,7 +154,24 @@ public struct NodeSetup: Sendable {
         }
         return NodeSetup(
             config: config, federation: federation, member: member, identity: identity,
-            maskingKey: maskingKey, paillierShare: share, certificateNotAfter: notAfter)
+            maskingKey: maskingKey, paillierShare: share, certificateNotAfter: notAfter,
+            catalog: catalog, sources: sources)
+    }
+
+    /// Reads every row of every mapped dataset and checks it against the catalog (the
+    /// data half of `fednode check`, also run before `serve` accepts queries). Returns
+    /// the row count per dataset, in `sources` order.
+    public func checkData() throws(NodeStartupError) -> [(dataset: String, rows: Int64)] {
+        var counts: [(dataset: String, rows: Int64)] = []
+        for source in sources {
+            let dataset = catalog.dataset(named: source.dataset)!
+            do {
+                counts.append((source.dataset, try checkSource(source, dataset: dataset)))
+            } catch {
+                throw NodeStartupError(.data, file: error.file, error.description)
+            }
+        }
+        return counts
     }
 
     private static func readBytes(_ path: String) throws(NodeStartupError) -> [UInt8] {

@@ -165,10 +165,6 @@ struct PaillierBenchmark: ParsableCommand {
         }
         return median(perRound)
     }
-
-    private func progress(_ step: String) {
-        FileHandle.standardError.write(Data("fedbench: \(step)…\n".utf8))
-    }
 }
 
 /// Times an operation in rounds of about `roundSeconds` and reports the median
@@ -198,6 +194,11 @@ struct Timer {
         }
         return median(perOp)
     }
+}
+
+/// A progress line on standard error (standard output carries only the figures).
+func progress(_ step: String) {
+    FileHandle.standardError.write(Data("fedbench: \(step)…\n".utf8))
 }
 
 func seconds(since start: ContinuousClock.Instant) -> Double {

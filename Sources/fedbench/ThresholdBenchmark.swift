@@ -113,8 +113,4 @@ struct ThresholdBenchmark: ParsableCommand {
         }
         return median(times)
     }
-
-    private func progress(_ step: String) {
-        FileHandle.standardError.write(Data("fedbench: \(step)…\n".utf8))
-    }
 }

@@ -6,7 +6,7 @@ struct FedBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedbench",
         abstract: "Fedstat micro and end-to-end benchmarks.",
-        subcommands: [PaillierBenchmark.self, ThresholdBenchmark.self])
+        subcommands: [PaillierBenchmark.self, ThresholdBenchmark.self, ScanBenchmark.self])
 }
 
 FedBench.main()

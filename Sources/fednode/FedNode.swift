@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         let setup: NodeSetup
         do {
             setup = try NodeSetup.load(configPath: config)
+            for (dataset, rows) in try setup.checkData() {
+                logger.info("dataset checked", metadata: ["dataset": "\(dataset)", "rows": "\(rows)"])
+            }
         } catch {
             throw Refusal.printAndExit("refusing to start: \(error.description)")
         }
@@ -80,6 +83,9 @@ struct Check: AsyncParsableCommand {
             print("  peers:        \(setup.federation.nodes.filter { $0.name != setup.config.name }.map(\.name).joined(separator: ", "))")
             if let share = setup.paillierShare {
                 print("  paillier:     share \(share.index) of \(share.publicKey.parties), threshold \(share.publicKey.threshold), \(share.publicKey.publicKey.bits) bits")
+            }
+            for (dataset, rows) in try setup.checkData() {
+                print("  dataset:      \(dataset): \(rows) rows, every value within the catalog")
             }
         } catch {
             throw Refusal.printAndExit(error.description)

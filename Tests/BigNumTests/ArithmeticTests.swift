@@ -1,4 +1,5 @@
 import BigNum
+import TestSupport
 import Testing
 
 /// Every operation is compared with Swift's own `Int128` arithmetic on operands chosen so

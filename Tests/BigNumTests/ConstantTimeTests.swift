@@ -1,4 +1,5 @@
 import BigNum
+import TestSupport
 import Testing
 
 /// The constant-time operations agree with the ordinary (variable-time) ones on random

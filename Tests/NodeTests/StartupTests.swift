@@ -114,4 +114,62 @@ struct StartupTests {
         #expect(error?.description.contains("node.yaml") == true)
         #expect(error?.description.contains("listne") == true)
     }
+
+    /// A federation whose catalog has a `visits` dataset that north maps to a CSV file.
+    func federationWithData(csv: String) throws -> TestFederation {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let federationFile = federation.root + "/federation.yaml"
+        let catalog = """
+            catalog:
+              visits:
+                max_rows_per_node: 1000
+                columns:
+                  district: {type: category, values: [north, south]}
+                  cost: {type: "decimal(2)", min: 0, max: 1000, nullable: true}
+            """
+        let text = try String(contentsOfFile: federationFile, encoding: .utf8)
+        try text.replacingOccurrences(of: "catalog: {}", with: catalog).write(toFile: federationFile, atomically: true, encoding: .utf8)
+        let nodeFile = federation.nodeConfig("north")
+        let node = try String(contentsOfFile: nodeFile, encoding: .utf8)
+        try node.replacingOccurrences(of: "datasets: {}", with: "datasets:\n  visits: {csv: visits.csv}")
+            .write(toFile: nodeFile, atomically: true, encoding: .utf8)
+        try csv.write(toFile: federation.root + "/nodes/north/visits.csv", atomically: true, encoding: .utf8)
+        return federation
+    }
+
+    @Test func theDataIsCheckedAgainstTheCatalog() throws {
+        let federation = try federationWithData(csv: "district,cost\nnorth,12.50\nsouth,\n")
+        let setup = try federation.setup("north")
+        #expect(setup.catalog.dataset(named: "visits")?.columns.count == 2)
+        let counts = try setup.checkData()
+        #expect(counts.map(\.dataset) == ["visits"])
+        #expect(counts.map(\.rows) == [2])
+    }
+
+    /// A row that breaks the catalog stops the node, naming file, line and column, and
+    /// without echoing the value.
+    @Test func aBadRowIsRefusedWithFileLineAndColumn() throws {
+        let federation = try federationWithData(csv: "district,cost\nnorth,12.50\nsouth,1234.567\n")
+        let setup = try federation.setup("north")
+        do {
+            _ = try setup.checkData()
+            Issue.record("a bad row was accepted")
+        } catch {
+            #expect(error.code == .data)
+            #expect(error.description.contains("visits.csv:3"), "\(error)")
+            #expect(error.description.contains("cost"), "\(error)")
+            #expect(!error.description.contains("1234.567"), "\(error)")
+        }
+    }
+
+    @Test func aDatasetMissingFromTheCatalogIsAConfigurationError() throws {
+        let federation = try federationWithData(csv: "district,cost\n")
+        let nodeFile = federation.nodeConfig("north")
+        let node = try String(contentsOfFile: nodeFile, encoding: .utf8)
+        try node.replacingOccurrences(of: "  visits: {csv: visits.csv}", with: "  visitors: {csv: visits.csv}")
+            .write(toFile: nodeFile, atomically: true, encoding: .utf8)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .configuration)
+        #expect(error?.description.contains("visitors") == true)
+    }
 }

@@ -1,5 +1,6 @@
 import BigNum
 import Paillier
+import TestSupport
 import Testing
 
 @Suite("Signed and fixed-point encoding")

@@ -1,6 +1,7 @@
 import BigNum
 import Foundation
 import Paillier
+import TestSupport
 import Testing
 
 /// Keys shared by the tests. Test-size keys are generated once per run; their safe
@@ -16,20 +17,8 @@ enum TestKeys {
     static let mediumEncryptor = Encryptor(publicKey: medium.publicKey, windowBits: 5)
 }
 
-/// A deterministic generator (SplitMix64) so randomized tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Randomized Paillier tests draw from the shared deterministic generator.
+typealias SeededGenerator = SplitMix64
 
 /// The repository's root folder, found from this file's location.
 let repositoryRoot = URL(fileURLWithPath: #filePath)

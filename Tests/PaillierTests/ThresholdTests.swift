@@ -2,6 +2,7 @@ import BigNum
 import Foundation
 import KeyStore
 import Paillier
+import TestSupport
 import Testing
 
 /// A 3-of-5 key for the tests, with the equivalent ordinary private key.
