@@ -210,6 +210,39 @@ struct ProcessTests {
         #expect(serve.error.contains("refusing to start"))
     }
 
+    /// `fednode check` reads every row against the catalog: a good file reports its row
+    /// count; a bad row exits 1 naming file, line and column.
+    @Test func checkReadsTheData() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try initFederation(directory, ports: [try freePort(), try freePort(), try freePort()]).status == 0)
+        let root = directory.path + "/city"
+        let federationFile = root + "/federation.yaml"
+        let catalog = """
+            catalog:
+              visits:
+                max_rows_per_node: 1000
+                columns:
+                  district: {type: category, values: [north, south]}
+                  age: {type: integer, min: 0, max: 120}
+            """
+        try String(contentsOfFile: federationFile, encoding: .utf8).replacingOccurrences(of: "catalog: {}", with: catalog)
+            .write(toFile: federationFile, atomically: true, encoding: .utf8)
+        let config = root + "/nodes/north/node.yaml"
+        try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "datasets: {}", with: "datasets:\n  visits: {csv: visits.csv}")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let csv = root + "/nodes/north/visits.csv"
+        try "district,age\nnorth,70\nsouth,12\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let good = try run(fednodePath, ["check", "--config", config])
+        #expect(good.status == 0, "\(good.error)")
+        #expect(good.output.contains("visits: 2 rows"), "\(good.output)")
+        try "district,age\nnorth,70\nsouth,130\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let bad = try run(fednodePath, ["check", "--config", config])
+        #expect(bad.status == 1)
+        #expect(bad.error.contains("visits.csv:3"), "\(bad.error)")
+        #expect(bad.error.contains("age"), "\(bad.error)")
+    }
+
     @Test func theCeremonyNeverOverwritesWithoutForce() throws {
         let directory = try TemporaryDirectory()
         let ports = [try freePort(), try freePort(), try freePort()]
