@@ -4,7 +4,7 @@
 
 SWIFT        ?= swift
 SWIFT_FLAGS  ?= -Xswiftc -warnings-as-errors
-APT_PACKAGES := libgmp-dev libssl-dev libsqlite3-dev openssl
+APT_PACKAGES := libgmp-dev libssl-dev libsqlite3-dev openssl sqlite3
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV         := Benchmarks/.venv
 

@@ -54,6 +54,8 @@ let package = Package(
 
         // SQL parser, catalog, planner, local aggregation and finalisation.
         .target(name: "Query", dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]),
+        // Policy model and evaluation with reasons (pure: no I/O).
+        .target(name: "Policy", dependencies: ["Query"]),
 
         .target(
             name: "PKI",
@@ -77,11 +79,20 @@ let package = Package(
 
         // I/O modules.
         .target(name: "KeyStore"),
-        .target(name: "Config", dependencies: ["Query", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["Query", "Policy", .product(name: "Yams", package: "Yams")]),
         // CSV files and SQLite tables as row sources checked against the catalog.
         .target(
             name: "DataSources",
             dependencies: ["Query", "Config", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The node's state in SQLite: seen query ids, daily counters, the hash-chained
+        // audit log (Protocols/audit-log.md).
+        .target(
+            name: "StateStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "Node",
@@ -120,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "fednode",
             dependencies: [
-                "Node", "PKI", "Config", "KeyStore", "Paillier",
+                "Node", "PKI", "Config", "KeyStore", "Paillier", "StateStore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,16 +139,22 @@ let package = Package(
             ]
         ),
 
+        // Test helper for StateStoreTests' crash-safety test: appends audit records until
+        // the test kills it.
+        .executableTarget(name: "fedstate-stress", dependencies: ["StateStore"]),
+
         // Tests. TestSupport holds helpers shared by several test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BigNumTests", dependencies: ["BigNum", "TestSupport"]),
         .testTarget(name: "PaillierTests", dependencies: ["Paillier", "BigNum", "KeyStore", "TestSupport"]),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Query"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Query", "TestSupport"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "BigNum", "TestSupport"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Query", "Config", "TestSupport"]),
         .testTarget(
             name: "DataSourceTests",
-            dependencies: ["DataSources", "Query", "Config", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DataSources", "Query", "Config", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "PKITests",
@@ -149,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "PKI", "Wire", "KeyStore", "Paillier",
+                "Node", "PKI", "Wire", "KeyStore", "Paillier", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),

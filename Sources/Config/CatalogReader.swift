@@ -32,6 +32,24 @@ extension FederationConfig {
     }
 }
 
+/// A catalog kept in a file of its own, in the format of `federation.yaml`'s `catalog`
+/// section (`fednode federation init --catalog FILE` copies it into `federation.yaml`).
+public enum CatalogFile {
+    /// Reads and checks the catalog file at `path`; errors name the file, key path and
+    /// line. Returns the catalog and its YAML, ready to be `FederationConfig.catalog`.
+    public static func load(path: String) throws(ConfigError) -> (catalog: Catalog, yaml: RawYAML) {
+        let text = try FilePaths.read(path)
+        var reader = YAMLReader(file: path)
+        let root = try reader.root(of: text)
+        guard case .mapping(let mapping) = root else {
+            throw reader.error(.wrongType, at: "", root.mark, "a catalog file is a mapping of dataset names to datasets")
+        }
+        let raw = try RawYAML(wholeDocument: mapping, file: path, document: text)
+        var catalogReader = CatalogReader(raw: raw)
+        return (try catalogReader.read(), raw)
+    }
+}
+
 /// Reads the `catalog` section of `federation.yaml` into a ``Catalog``.
 struct CatalogReader {
     /// The keys of a dataset.
@@ -180,7 +198,7 @@ struct CatalogReader {
         let keyPath = YAMLReader.child(path, key)
         let explanation =
             key == "min"
-            ? "the smallest value a \(typeName) column may hold" : "the largest value a \(typeName) column may hold"
+            ? "the smallest value this \(typeName) column may hold" : "the largest value this \(typeName) column may hold"
         let node = try fields.required(key, reader, explanation)
         // The scalar's own text, so `250000.00` is read digit by digit and never passes
         // through a Double.

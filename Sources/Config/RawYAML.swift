@@ -66,6 +66,12 @@ public struct RawYAML: Sendable, Equatable {
         self.init(file: "", keyPath: "", document: text, documentKey: nil, emitted: text, isEmpty: mapping.isEmpty)
     }
 
+    /// A whole document that is one mapping (a catalog kept in a file of its own).
+    init(wholeDocument mapping: Node.Mapping, file: String, document: String) throws(ConfigError) {
+        let text = try Self.emit(mapping, file: file, keyPath: "")
+        self.init(file: file, keyPath: "", document: document, documentKey: nil, emitted: text, isEmpty: mapping.isEmpty)
+    }
+
     /// The value read from the top-level `key` of `document`.
     init(_ mapping: Node.Mapping, file: String, key: String, document: String) throws(ConfigError) {
         let text = try Self.emit(mapping, file: file, keyPath: key)

@@ -34,12 +34,15 @@ public enum Ceremony {
         public var insecureTestBits: Int?
         public var force: Bool
         public var now: Date
+        /// The catalog for `federation.yaml` (from `CatalogFile.load`); nil for none.
+        public var catalog: RawYAML?
 
         public init(
             federation: String, outputDirectory: String, nodes: [(name: String, address: HostPort)],
             analysts: [String], threshold: Int, paillierSize: KeySize = .bits2048, insecureTestBits: Int? = nil,
-            force: Bool = false, now: Date = Date()
+            force: Bool = false, now: Date = Date(), catalog: RawYAML? = nil
         ) {
+            self.catalog = catalog
             self.federation = federation
             self.outputDirectory = outputDirectory
             self.nodes = nodes
@@ -143,7 +146,7 @@ public enum Ceremony {
         let federation = FederationConfig(
             id: options.federation, caCertificate: caPEM,
             paillier: FederationConfig.PaillierSettings(publicKey: paillier.publicKey.serialized(), threshold: options.threshold),
-            members: members)
+            members: members, catalog: options.catalog ?? .emptyMapping)
         try federation.validate()
         try write(out + "/federation.yaml", text: federation.render())
         return Report(

@@ -43,6 +43,9 @@ struct FederationCommand: AsyncParsableCommand {
         @Flag(help: "Replace an earlier ceremony's output in the same directory.")
         var force = false
 
+        @Option(help: "A catalog file (the datasets the federation answers about) to put in federation.yaml.")
+        var catalog: String?
+
         func run() async throws {
             guard let size = KeySize(rawValue: paillierBits) else {
                 throw ValidationError("--paillier-bits must be 2048 or 3072")
@@ -58,10 +61,12 @@ struct FederationCommand: AsyncParsableCommand {
                 }
             }
             do {
+                let catalogYAML = try catalog.map { path throws(ConfigError) in try CatalogFile.load(path: path).yaml }
                 let report = try Ceremony.run(
                     Ceremony.Options(
                         federation: id, outputDirectory: out, nodes: parsedNodes, analysts: analysts,
-                        threshold: threshold, paillierSize: size, insecureTestBits: insecureTestPaillierBits, force: force))
+                        threshold: threshold, paillierSize: size, insecureTestBits: insecureTestPaillierBits, force: force,
+                        catalog: catalogYAML))
                 print("federation \(id): \(parsedNodes.count) nodes, \(analysts.count) analysts, threshold \(threshold)")
                 print("  \(report.federationFile)")
                 for node in parsedNodes { print("  node \(node.name): \(report.nodeConfigs[node.name] ?? "")") }

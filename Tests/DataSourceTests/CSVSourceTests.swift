@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Query
+import TestSupport
 import Testing
 
 @testable import DataSources

@@ -2,6 +2,7 @@ import Config
 import Foundation
 import GRDB
 import Query
+import TestSupport
 import Testing
 
 @testable import DataSources

@@ -3,35 +3,6 @@ import Foundation
 import Query
 import Testing
 
-/// A fresh directory under the system's temporary directory, removed when released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path =
-            FileManager.default.temporaryDirectory.appendingPathComponent("fedstat-sources-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func path(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `text` as UTF-8 to `name` and returns its path.
-    @discardableResult
-    func write(_ text: String, to name: String) throws -> String {
-        try write(Array(text.utf8), to: name)
-    }
-
-    /// Writes `bytes` to `name` and returns its path.
-    @discardableResult
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let file = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        return file
-    }
-}
-
 /// The datasets the tests read.
 enum Fixture {
     static let district = Column(name: "district", type: .category(["north", "south", "east", "北区"]), nullable: false)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The built `fednode` next to this test binary (`swift build --build-tests` builds

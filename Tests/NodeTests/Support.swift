@@ -9,6 +9,7 @@ import Logging
 import Node
 import PKI
 import ServiceLifecycle
+import TestSupport
 import Testing
 import Wire
 import X509
@@ -31,18 +32,6 @@ func freePort() throws -> Int {
     }
     try #require(bound)
     return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// A temporary directory removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("fedstat-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// A federation made by the real key ceremony in a temporary directory, with nodes on

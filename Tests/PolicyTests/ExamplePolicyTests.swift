@@ -1,0 +1,59 @@
+import Config
+import Foundation
+import Policy
+import Query
+import Testing
+
+/// The example city's policies (Examples/city) load, lint clean against its catalog, and
+/// decide realistic queries as their comments say.
+@Suite("Example city policies")
+struct ExamplePolicyTests {
+    static let city = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/city").path
+    static let nodes = ["north-hospital", "south-hospital", "east-clinic"]
+    /// When the examples were written; every rule is in force then and for 30 days more.
+    static let written = PolicyExpiry(iso8601: "2026-11-21")!.end
+
+    static func catalog() throws -> Catalog { try CatalogFile.load(path: city + "/catalog.yaml").catalog }
+
+    static func policies(_ node: String) throws -> PolicySet {
+        try PolicyFiles.load(directory: city + "/nodes/\(node)/policies")
+    }
+
+    @Test(arguments: nodes)
+    func lintsClean(node: String) throws {
+        let findings = try Self.policies(node).lint(catalog: Self.catalog(), now: Self.written)
+        #expect(findings.isEmpty, "\(findings)")
+    }
+
+    static func decide(_ node: String, _ sql: String, analyst: String, protocol aggregationProtocol: AggregationProtocol = .paillier)
+        throws -> PolicyDecision
+    {
+        let plan = try Planner.plan(sql: sql, catalog: catalog(), participants: 3)
+        return try policies(node).evaluate(
+            PolicyRequest(
+                plan: plan, analyst: "spiffe://city/analyst/\(analyst)", participants: nodes,
+                aggregationProtocol: aggregationProtocol, now: written, queriesToday: { _ in 0 }))
+    }
+
+    @Test func theCityHealthReportIsApprovedEverywhere() throws {
+        let sql = "SELECT district, COUNT(*), AVG(cost) FROM visits WHERE age > 65 GROUP BY district"
+        for node in Self.nodes {
+            let decision = try Self.decide(node, sql, analyst: "alice")
+            guard case .approve = decision.verdict else {
+                Issue.record("\(node) denied: \(decision)")
+                continue
+            }
+        }
+    }
+
+    @Test func theClinicOnlyServesAlice() throws {
+        let decision = try Self.decide("east-clinic", "SELECT district, COUNT(*) FROM visits GROUP BY district", analyst: "carol")
+        guard case .deny(let denial) = decision.verdict else {
+            Issue.record("east-clinic approved carol")
+            return
+        }
+        #expect(denial.message.contains("carol"))
+    }
+}
