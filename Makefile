@@ -31,6 +31,7 @@ build: deps
 test: build
 	$(SWIFT) test --skip-build
 	$(MAKE) interop
+	python3 scripts/make-example-data.py --check
 
 ## interop: decrypt python-paillier ciphertexts with Fedstat and the other way round,
 ## and check the committed vectors still equal a fresh generation from the spec.
