@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "fednode",
             dependencies: [
-                "Node", "PKI", "Config", "KeyStore", "Paillier", "StateStore",
+                "Node", "PKI", "Config", "KeyStore", "Paillier", "StateStore", "Policy", "Query",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

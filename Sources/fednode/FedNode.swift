@@ -11,7 +11,7 @@ struct FedNode: AsyncParsableCommand {
         commandName: "fednode",
         abstract: "Run and administer a Fedstat node.",
         discussion: "See Keys/README.md for the key ceremony and the files it writes.",
-        subcommands: [Serve.self, Check.self, Status.self, FederationCommand.self, KeysCommand.self, AuditCommand.self])
+        subcommands: [Serve.self, Check.self, Status.self, FederationCommand.self, KeysCommand.self, PolicyCommand.self, AuditCommand.self])
 }
 
 /// Exit codes: 0 success, 1 the node refused (bad configuration, keys, certificates),

@@ -244,6 +244,69 @@ struct ProcessTests {
         #expect(bad.error.contains("age"), "\(bad.error)")
     }
 
+    /// The example city's catalog and a department's policies: `policy check` lints them,
+    /// `policy explain` approves by rule and denies with the reason; a broken rule is an
+    /// error naming file and line.
+    @Test func policyCheckAndExplainOnTheExampleCity() throws {
+        let directory = try TemporaryDirectory()
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/city").path
+        let ports = [try freePort(), try freePort(), try freePort()]
+        let ceremony = try initFederation(directory, ports: ports, extra: ["--catalog", examples + "/catalog.yaml"])
+        #expect(ceremony.status == 0, "\(ceremony.error)")
+        let node = directory.path + "/city/nodes/north"
+        try FileManager.default.copyItem(
+            atPath: examples + "/nodes/north-hospital/policies/health-reporting.yaml", toPath: node + "/policies/health-reporting.yaml")
+        let check = try run(fednodePath, ["policy", "check", "--config", node + "/node.yaml"])
+        #expect(check.status == 0, "\(check.output) \(check.error)")
+        #expect(check.output.contains("ok: 2 rules"))
+
+        let approve = try run(
+            fednodePath,
+            ["policy", "explain", "--config", node + "/node.yaml", "--analyst", "spiffe://city/analyst/alice",
+             "SELECT district, AVG(cost) FROM visits WHERE age > 65 GROUP BY district"])
+        #expect(approve.status == 0, "\(approve.output) \(approve.error)")
+        #expect(approve.output.contains("approved by rule `costs-by-district`"))
+        #expect(approve.output.contains("min_group_size 10"))
+        let deny = try run(
+            fednodePath,
+            ["policy", "explain", "--config", node + "/node.yaml", "--analyst", "spiffe://city/analyst/alice",
+             "SELECT sex, AVG(cost) FROM visits GROUP BY sex"])
+        #expect(deny.status == 1)
+        #expect(deny.output.contains("column `sex` may not be grouped"), "\(deny.output)")
+
+        try "rules:\n  - id: broken\n    who: [spiffe://city/analyst/alice]\n    datasets: [visits]\n    aggregates: [count]\n    columns: {group: [shoe_size]}\n    min_group_size: 5\n    min_parties: 2\n    protocols: [paillier]\n    purpose: test\n"
+            .write(toFile: node + "/policies/broken.yaml", atomically: true, encoding: .utf8)
+        let broken = try run(fednodePath, ["policy", "check", "--config", node + "/node.yaml"])
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("broken.yaml:"), "\(broken.output)")
+        #expect(broken.output.contains("shoe_size"), "\(broken.output)")
+    }
+
+    /// `fednode audit verify` on a node's log: intact, then tampered with by the sqlite3
+    /// tool (an outside attacker), which it detects naming the record.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")))
+    func auditVerifyDetectsTampering() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try initFederation(directory, ports: [try freePort(), try freePort(), try freePort()]).status == 0)
+        let config = directory.path + "/city/nodes/south/node.yaml"
+        let state = directory.path + "/city/nodes/south/state"
+        let stress = URL(fileURLWithPath: fednodePath).deletingLastPathComponent().appendingPathComponent("fedstate-stress").path
+        let append = try run(stress, [state, "5"])
+        #expect(append.status == 0, "\(append.error)")
+        let intact = try run(fednodePath, ["audit", "verify", "--config", config])
+        #expect(intact.status == 0, "\(intact.error)")
+        #expect(intact.output.contains("5 records"), "\(intact.output)")
+        let exported = try run(fednodePath, ["audit", "export", "--config", config, "--format", "jsonl"])
+        #expect(exported.output.split(separator: "\n").count == 5)
+
+        let tamper = try run("/usr/bin/sqlite3", [state + "/node.sqlite", "DELETE FROM audit_log WHERE seq = 3;"])
+        #expect(tamper.status == 0, "\(tamper.error)")
+        let broken = try run(fednodePath, ["audit", "verify", "--config", config])
+        #expect(broken.status == 1)
+        #expect((broken.output + broken.error).contains("record 3"), "\(broken.output) \(broken.error)")
+    }
+
     @Test func theCeremonyNeverOverwritesWithoutForce() throws {
         let directory = try TemporaryDirectory()
         let ports = [try freePort(), try freePort(), try freePort()]
