@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire", "Query", "DataSources",
+                "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire", "Query", "DataSources", "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

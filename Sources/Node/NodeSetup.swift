@@ -5,6 +5,7 @@ import Foundation
 import KeyStore
 import PKI
 import Paillier
+import Policy
 import Query
 import X509
 
@@ -62,6 +63,8 @@ public struct NodeSetup: Sendable {
     public let catalog: Catalog
     /// Where this node's datasets are (from `node.yaml`), each one in the catalog.
     public let sources: [DatasetSource]
+    /// This node's policies (the files in `node.yaml`'s policy directory).
+    public let policies: PolicySet
 
     public var principal: Principal { identity.principal }
 
@@ -72,12 +75,14 @@ public struct NodeSetup: Sendable {
         let member: FederationConfig.NodeMember
         let catalog: Catalog
         let sources: [DatasetSource]
+        let policies: PolicySet
         do {
             config = try NodeConfig.load(path: configPath)
             federation = try FederationConfig.load(path: config.federation.resolved)
             member = try config.checkMembership(in: federation)
             catalog = try federation.parsedCatalog()
             sources = try config.validateDatasets(against: catalog)
+            policies = try PolicyFiles.load(directory: config.policies.resolved)
         } catch {
             throw NodeStartupError(.configuration, file: error.file, error.description)
         }
@@ -155,7 +160,7 @@ public struct NodeSetup: Sendable {
         return NodeSetup(
             config: config, federation: federation, member: member, identity: identity,
             maskingKey: maskingKey, paillierShare: share, certificateNotAfter: notAfter,
-            catalog: catalog, sources: sources)
+            catalog: catalog, sources: sources, policies: policies)
     }
 
     /// Reads every row of every mapped dataset and checks it against the catalog (the

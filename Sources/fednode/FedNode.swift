@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Node
+import Policy
 import ServiceLifecycle
 
 /// `fednode`: run and administer a Fedstat node.
@@ -87,6 +88,8 @@ struct Check: AsyncParsableCommand {
             for (dataset, rows) in try setup.checkData() {
                 print("  dataset:      \(dataset): \(rows) rows, every value within the catalog")
             }
+            let findings = setup.policies.lint(catalog: setup.catalog, now: Date())
+            print("  policies:     \(setup.policies.rules.count) rules, \(findings.count) finding(s) (see `fednode policy check`)")
         } catch {
             throw Refusal.printAndExit(error.description)
         }

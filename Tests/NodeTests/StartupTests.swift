@@ -172,4 +172,34 @@ struct StartupTests {
         #expect(error?.code == .configuration)
         #expect(error?.description.contains("visitors") == true)
     }
+
+    /// A policy file with a mistake stops the node, naming file and line.
+    @Test func aBrokenPolicyFileIsAConfigurationError() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let policies = federation.root + "/nodes/north/policies"
+        try "rules:\n  - id: costs\n    who: [spiffe://city/analyst/alice]\n    datsets: [visits]\n"
+            .write(toFile: policies + "/costs.yaml", atomically: true, encoding: .utf8)
+        let error = startupError(federation, "north")
+        #expect(error?.code == .configuration)
+        #expect(error?.description.contains("costs.yaml:4") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("datsets") == true)
+    }
+
+    @Test func theNodesPoliciesAreLoaded() throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        #expect(try federation.setup("north").policies.rules.isEmpty)
+        let rule = """
+            rules:
+              - id: counts
+                who: [spiffe://city/analyst/alice]
+                datasets: [visits]
+                aggregates: [count]
+                min_group_size: 5
+                min_parties: 2
+                protocols: [secure_sum]
+                purpose: counting
+            """
+        try rule.write(toFile: federation.root + "/nodes/north/policies/counts.yaml", atomically: true, encoding: .utf8)
+        #expect(try federation.setup("north").policies.rules.map(\.id) == ["counts"])
+    }
 }
