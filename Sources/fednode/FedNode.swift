@@ -16,7 +16,7 @@ struct FedNode: AsyncParsableCommand {
 }
 
 /// Exit codes: 0 success, 1 the node refused (bad configuration, keys, certificates),
-/// 2 usage error (ArgumentParser's).
+/// 64 usage error (ArgumentParser's EX_USAGE).
 struct Refusal: Error, CustomStringConvertible {
     let description: String
 }
