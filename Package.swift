@@ -56,6 +56,14 @@ let package = Package(
         .target(name: "Query", dependencies: ["BigNum", .product(name: "Crypto", package: "swift-crypto")]),
         // Policy model and evaluation with reasons (pure: no I/O).
         .target(name: "Policy", dependencies: ["Query"]),
+        // Protocol A's pairwise masks (Protocols/secure-sum.md).
+        .target(
+            name: "SecureSum",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
 
         .target(
             name: "PKI",
@@ -150,6 +158,10 @@ let package = Package(
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Query", "TestSupport"]),
+        .testTarget(
+            name: "SecureSumTests",
+            dependencies: ["SecureSum", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "QueryTests", dependencies: ["Query", "BigNum", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Query", "Config", "TestSupport"]),
         .testTarget(
