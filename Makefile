@@ -39,6 +39,7 @@ interop: build $(VENV)/.ready
 	$(VENV)/bin/python scripts/paillier-interop.py --fedvectors "$$($(SWIFT) build --show-bin-path)/fedvectors" --check
 	$(VENV)/bin/python scripts/paillier-vectors.py --check Protocols/vectors/paillier/vectors.json
 	$(VENV)/bin/python scripts/threshold-vectors.py --check Protocols/vectors/threshold-paillier
+	$(VENV)/bin/python scripts/secure-sum-vectors.py --check
 
 ## vectors: regenerate Protocols/vectors/paillier/phe-interop.json with python-paillier,
 ## and Protocols/vectors/paillier/vectors.json and Protocols/vectors/threshold-paillier/
@@ -48,6 +49,7 @@ vectors: build $(VENV)/.ready
 	  --write Protocols/vectors/paillier/phe-interop.json
 	$(VENV)/bin/python scripts/paillier-vectors.py --write Protocols/vectors/paillier/vectors.json
 	$(VENV)/bin/python scripts/threshold-vectors.py --write Protocols/vectors/threshold-paillier
+	$(VENV)/bin/python scripts/secure-sum-vectors.py
 
 $(VENV)/.ready: Benchmarks/requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }

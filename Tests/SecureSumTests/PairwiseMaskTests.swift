@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import SecureSum
 import TestSupport
 import Testing
@@ -135,5 +136,43 @@ struct PairwiseMaskTests {
                 ownName: "node-0", ownKey: parties[0].key, peers: [("node-1", [UInt8](repeating: 0, count: 32))],
                 queryID: Self.queryID, planHash: Self.planHash, count: 1)
         } == .invalidPeerKey)
+    }
+}
+
+/// Masks equal those of an independent implementation (pyca/cryptography,
+/// scripts/secure-sum-vectors.py) for the cases in Protocols/vectors/secure-sum.
+@Suite("Secure-sum vectors")
+struct SecureSumVectorTests {
+    static func bytes(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            out.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return out
+    }
+
+    @Test func masksMatchTheIndependentImplementation() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Protocols/vectors/secure-sum/vectors.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        let cases = json["cases"] as! [[String: Any]]
+        #expect(cases.count == 3)
+        for vector in cases {
+            let parties = vector["parties"] as! [[String: Any]]
+            let published = parties.map { ($0["name"] as! String, Self.bytes($0["public_key"] as! String)) }
+            for party in parties {
+                let name = party["name"] as! String
+                let key = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: Self.bytes(party["private_key"] as! String))
+                #expect(Array(key.publicKey.rawRepresentation) == Self.bytes(party["public_key"] as! String))
+                let mask = try PairwiseMasks.mask(
+                    ownName: name, ownKey: key, peers: published.filter { $0.0 != name }.map { (name: $0.0, publicKey: $0.1) },
+                    queryID: Self.bytes(vector["query_id"] as! String), planHash: Self.bytes(vector["plan_hash"] as! String),
+                    count: vector["count"] as! Int)
+                #expect(mask == (party["mask"] as! [String]).map { UInt128($0)! }, "\(name)")
+            }
+        }
     }
 }
