@@ -87,7 +87,10 @@ let package = Package(
 
         // I/O modules.
         .target(name: "KeyStore"),
-        .target(name: "Config", dependencies: ["Query", "Policy", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Config",
+            dependencies: ["Query", "Policy", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // CSV files and SQLite tables as row sources checked against the catalog.
         .target(
             name: "DataSources",

@@ -1,3 +1,4 @@
+import Crypto
 import Yams
 
 /// `federation.yaml`: who is in the federation and how to reach and verify them.
@@ -106,6 +107,15 @@ public struct FederationConfig: Sendable, Equatable {
 
     /// The length of a public X25519 masking key.
     public static let maskingKeyLength = 32
+
+    /// Whether a 32-byte X25519 public key is a low-order point: X25519 multiplies by the
+    /// cofactor, so such a point gives an all-zero shared secret with any private key.
+    static func isLowOrder(_ key: [UInt8]) -> Bool {
+        guard let point = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: key) else { return true }
+        let probe = try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: [UInt8](repeating: 0x42, count: 32))
+        guard let shared = try? probe.sharedSecretFromKeyAgreement(with: point) else { return true }
+        return shared.withUnsafeBytes { $0.allSatisfy { $0 == 0 } }
+    }
 
     public init(
         id: String,
@@ -298,6 +308,15 @@ public struct FederationConfig: Sendable, Equatable {
                     .invalidValue,
                     at: path + ".masking_key",
                     "a masking key is \(Self.maskingKeyLength) bytes (44 base64 characters), this one is \(node.maskingKey.count) bytes; copy the node's public masking key again"
+                )
+            }
+            // A low-order point gives every peer an all-zero shared secret, so the pair
+            // masks of secure sums with this node would be computable by anyone.
+            if Self.isLowOrder(node.maskingKey) {
+                throw source.error(
+                    .invalidValue,
+                    at: path + ".masking_key",
+                    "this masking key is a low-order point, which would make every secure sum with this node readable by anyone; copy the node's real public masking key"
                 )
             }
             if let first = firstByMaskingKey[node.maskingKey] {

@@ -351,6 +351,24 @@ struct FederationConfigTests {
         }
     }
 
+    /// A low-order X25519 point (the all-zero encoding, and u = 1) would give every peer
+    /// an all-zero shared secret: refused, naming the key.
+    @Test(arguments: [
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  // u = 0
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  // u = 1
+    ])
+    func lowOrderMaskingKey(key: String) {
+        expectConfigError(
+            .invalidValue,
+            file: file,
+            keyPath: "members[0].masking_key",
+            line: 13,
+            mentioning: ["low-order"]
+        ) {
+            _ = try parse(Sample.federation.replacingLine(13, with: "    masking_key: \(key)"))
+        }
+    }
+
     @Test func duplicateMaskingKey() {
         expectConfigError(
             .duplicateValue,
