@@ -88,7 +88,7 @@ public struct LocalAggregation: Sendable {
             return compare(Int128(value), op, Int128(constant))
         case .compareColumns(let left, let op, let right, let leftShift, let rightShift):
             guard let a = cells[left], let b = cells[right] else { return nil }
-            return compare(Int128(a) * power10(leftShift), op, Int128(b) * power10(rightShift))
+            return compare(Int128(a) * powersOf10[leftShift], op, Int128(b) * powersOf10[rightShift])
         case .inSet(let column, let values, let containsNull):
             guard let value = cells[column] else { return nil }
             if values.contains(value) { return true }
@@ -122,11 +122,9 @@ public struct LocalAggregation: Sendable {
         }
     }
 
-    /// 10^n for the scale differences of two columns (n ≤ 18, so an Int64 cell times it
-    /// stays far inside Int128).
-    static func power10(_ n: Int) -> Int128 {
-        var result: Int128 = 1
-        for _ in 0..<n { result *= 10 }
-        return result
+    /// 10^0 … 10^maximumScale, for the scale differences of two columns (an Int64 cell
+    /// times 10^18 stays far inside Int128). A table, because the filter runs per row.
+    static let powersOf10: [Int128] = (0...ColumnType.maximumScale).reduce(into: []) { table, n in
+        table.append(n == 0 ? 1 : table[n - 1] * 10)
     }
 }

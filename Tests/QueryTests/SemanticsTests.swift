@@ -120,6 +120,17 @@ struct SemanticsTests {
         #expect(try texts("SELECT COUNT(*) FROM visits WHERE cost > 99999999999999999999999", rows: rows) == [["0"]])
     }
 
+    /// Columns of different scales are compared at a common scale (x1 has one decimal,
+    /// y two).
+    @Test func columnsOfDifferentScalesCompareExactly() throws {
+        let rows = Self.measures(["1.5", "1.5", "1.5"], [nil, nil, nil], ["1.49", "1.50", "1.51"])
+        let count = { (sql: String) in try texts(sql, rows: rows, dataset: TestCatalog.measures) }
+        #expect(try count("SELECT COUNT(*) FROM measures WHERE y > x1") == [["1"]])
+        #expect(try count("SELECT COUNT(*) FROM measures WHERE y = x1") == [["1"]])
+        #expect(try count("SELECT COUNT(*) FROM measures WHERE x1 >= y") == [["2"]])
+        #expect(try count("SELECT COUNT(*) FROM measures WHERE x2 = y") == [["0"]])
+    }
+
     @Test func smallCellsAndTheirComplementsAreSuppressed() throws {
         // north 5 rows, south 1 row, east 3 rows; k = 3.
         let rows: [[Cell]] = Array(repeating: [0, 1, 100, nil, nil, nil], count: 5)
