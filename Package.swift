@@ -109,6 +109,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "BigNum", "Paillier", "KeyStore", "PKI", "Config", "Wire", "Query", "DataSources", "Policy",
+                "SecureSum", "StateStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -181,7 +182,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "PKI", "Wire", "KeyStore", "Paillier", "TestSupport",
+                "Node", "PKI", "Wire", "KeyStore", "Paillier", "TestSupport", "Config", "Query", "DataSources", "StateStore",
+                "SecureSum",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),

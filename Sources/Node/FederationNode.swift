@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
+import StateStore
 import Synchronization
 
 /// A running Fedstat node: the gRPC server for both services over mutual TLS 1.3, and
@@ -26,7 +27,15 @@ public final class FederationNode: Service, Sendable {
     public func run() async throws {
         let config = setup.config
         let peers = try PeerDirectory(setup: setup, healthInterval: healthInterval, logger: logger)
-        let state = NodeState(setup: setup, peers: peers, startedAt: Date())
+        let store: StateStore
+        do {
+            store = try StateStore(directory: config.stateDirectory.resolved)
+        } catch {
+            throw NodeStartupError(.configuration, file: config.stateDirectory.resolved, "cannot open the state store: \(error.message)")
+        }
+        defer { try? store.close() }
+        let participant = try ParticipantEngine(setup: setup, store: store, logger: logger)
+        let state = NodeState(setup: setup, peers: peers, participant: participant, logger: logger, startedAt: Date())
         let transport = HTTP2ServerTransport.Posix(
             address: try Self.socketAddress(config.listen),
             transportSecurity: TransportSecurity.server(setup.identity),

@@ -18,6 +18,13 @@ public enum PEM {
         }
     }
 
+    /// `certificate` in DER (what a message carries when it names its signer).
+    public static func der(_ certificate: Certificate) throws(PKIError) -> [UInt8] {
+        try rethrowing(.encodingFailed, "cannot DER-encode certificate \(identity(of: certificate))") {
+            try certificate.serializeAsPEM().derBytes
+        }
+    }
+
     /// `certificates` as consecutive PEM `CERTIFICATE` blocks (a chain file: leaf first).
     public static func encode(_ certificates: [Certificate]) throws(PKIError) -> String {
         var text = ""

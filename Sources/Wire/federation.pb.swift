@@ -162,6 +162,9 @@ public nonisolated struct Fedstat_V1_Proposal: Sendable {
   /// the analyst's text, for the audit log
   public var sql: String = String()
 
+  /// explain only: evaluate the policy, claim and record nothing
+  public var dryRun: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -274,6 +277,9 @@ public nonisolated struct Fedstat_V1_EncryptedVector: Sendable {
 
   /// node's signature over (query id, plan hash, ciphertext digest)
   public var signature: Data = Data()
+
+  /// the signing node's certificate (DER), issued by the federation CA
+  public var certificate: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -523,7 +529,7 @@ nonisolated extension Fedstat_V1_NodeStatus: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Fedstat_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Proposal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}query_id\0\u{1}plan\0\u{3}plan_hash\0\u{1}analyst\0\u{1}participants\0\u{1}protocol\0\u{3}deadline_unix_ms\0\u{1}sql\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}query_id\0\u{1}plan\0\u{3}plan_hash\0\u{1}analyst\0\u{1}participants\0\u{1}protocol\0\u{3}deadline_unix_ms\0\u{1}sql\0\u{3}dry_run\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -539,6 +545,7 @@ nonisolated extension Fedstat_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf.
       case 6: try { try decoder.decodeSingularEnumField(value: &self.`protocol`) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.deadlineUnixMs) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.sql) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
       default: break
       }
     }
@@ -569,6 +576,9 @@ nonisolated extension Fedstat_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.sql.isEmpty {
       try visitor.visitSingularStringField(value: self.sql, fieldNumber: 8)
     }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -581,6 +591,7 @@ nonisolated extension Fedstat_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.`protocol` != rhs.`protocol` {return false}
     if lhs.deadlineUnixMs != rhs.deadlineUnixMs {return false}
     if lhs.sql != rhs.sql {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -779,7 +790,7 @@ nonisolated extension Fedstat_V1_MaskedVector: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Fedstat_V1_EncryptedVector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EncryptedVector"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ciphertexts\0\u{1}count\0\u{1}signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ciphertexts\0\u{1}count\0\u{1}signature\0\u{1}certificate\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -790,6 +801,7 @@ nonisolated extension Fedstat_V1_EncryptedVector: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeRepeatedBytesField(value: &self.ciphertexts) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.certificate) }()
       default: break
       }
     }
@@ -805,6 +817,9 @@ nonisolated extension Fedstat_V1_EncryptedVector: SwiftProtobuf.Message, SwiftPr
     if !self.signature.isEmpty {
       try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 3)
     }
+    if !self.certificate.isEmpty {
+      try visitor.visitSingularBytesField(value: self.certificate, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -812,6 +827,7 @@ nonisolated extension Fedstat_V1_EncryptedVector: SwiftProtobuf.Message, SwiftPr
     if lhs.ciphertexts != rhs.ciphertexts {return false}
     if lhs.count != rhs.count {return false}
     if lhs.signature != rhs.signature {return false}
+    if lhs.certificate != rhs.certificate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -42,9 +42,15 @@ struct TestFederation {
     let report: Ceremony.Report
     let addresses: [String: HostPort]
 
-    init(id: String = "city", nodes: [String], analysts: [String] = ["alice"], threshold: Int? = nil) throws {
+    init(
+        id: String = "city", nodes: [String], analysts: [String] = ["alice"], threshold: Int? = nil, catalog: String? = nil
+    ) throws {
         self.id = id
-        directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory()
+        self.directory = directory
+        let catalogYAML = try catalog.map { text in
+            try CatalogFile.load(path: try directory.write(text, to: "catalog.yaml")).yaml
+        }
         var addresses: [String: HostPort] = [:]
         var specs: [(name: String, address: HostPort)] = []
         for name in nodes {
@@ -56,7 +62,7 @@ struct TestFederation {
         report = try Ceremony.run(
             Ceremony.Options(
                 federation: id, outputDirectory: directory.path + "/\(id)", nodes: specs, analysts: analysts,
-                threshold: threshold ?? nodes.count, insecureTestBits: 512))
+                threshold: threshold ?? nodes.count, insecureTestBits: 512, catalog: catalogYAML))
     }
 
     var root: String { directory.path + "/\(id)" }

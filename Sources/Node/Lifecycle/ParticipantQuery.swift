@@ -1,0 +1,270 @@
+import BigNum
+import Crypto
+import Foundation
+import Paillier
+import Policy
+import Query
+import Wire
+
+/// One query as a participant sees it, from the proposal it approved to the release or
+/// abort: a pure state machine (no I/O). `ParticipantEngine` drives it from the
+/// `Federation` service and does the I/O (state store, data, encryption).
+///
+/// approved → contributed → (Paillier: decrypted) → released | aborted
+struct ParticipantQuery: Sendable {
+    enum Phase: String, Sendable, Equatable {
+        case approved, contributed, decrypted, denied
+    }
+
+    let queryID: [UInt8]
+    let plan: Plan
+    let planHash: [UInt8]
+    let coordinator: String
+    let analyst: String
+    let participants: [String]
+    let aggregationProtocol: Policy.AggregationProtocol
+    let deadline: Date
+    /// The approving rule's `min_parties` (0 when denied).
+    let minParties: Int
+    private(set) var phase: Phase
+    /// The digest of this node's own encrypted contribution, once sent (Protocol B).
+    private(set) var ownDigest: [UInt8]?
+
+    init(
+        queryID: [UInt8], plan: Plan, planHash: [UInt8], coordinator: String, analyst: String, participants: [String],
+        aggregationProtocol: Policy.AggregationProtocol, deadline: Date, minParties: Int, approved: Bool
+    ) {
+        self.queryID = queryID
+        self.plan = plan
+        self.planHash = planHash
+        self.coordinator = coordinator
+        self.analyst = analyst
+        self.participants = participants
+        self.aggregationProtocol = aggregationProtocol
+        self.deadline = deadline
+        self.minParties = minParties
+        phase = approved ? .approved : .denied
+    }
+
+    /// The longest a proposal may ask a node to keep a query open.
+    static let maximumLifetime: TimeInterval = 3600
+
+    /// What a proposal asks, once checked.
+    struct CheckedProposal: Sendable {
+        var plan: Plan
+        var aggregationProtocol: Policy.AggregationProtocol
+        var deadline: Date
+    }
+
+    /// Checks a proposal before any policy sees it: a well-formed query id; distinct
+    /// participants that are all members, this node among them; a protocol; a deadline
+    /// in the future and within an hour; and a plan that this node, planning the SQL
+    /// itself with its own catalog, finds identical (same canonical encoding, same
+    /// hash).
+    ///
+    /// Defends against a coordinator that sends a plan other than the SQL says (e.g. one
+    /// that sums a column the policy would not allow to be aggregated, under an
+    /// innocent-looking SQL text in the audit log): the node never trusts the
+    /// coordinator's plan, only its own.
+    static func check(
+        _ proposal: Fedstat_V1_Proposal, ownName: String, members: [String], catalog: Catalog, now: Date
+    ) throws(Refusal) -> CheckedProposal {
+        guard proposal.queryID.count == 16 else {
+            throw Refusal(.invalidArgument, "a query id has 16 bytes, this one \(proposal.queryID.count)")
+        }
+        guard proposal.planHash.count == 32 else {
+            throw Refusal(.invalidArgument, "a plan hash has 32 bytes, this one \(proposal.planHash.count)")
+        }
+        let participants = proposal.participants
+        guard Set(participants).count == participants.count else {
+            throw Refusal(.invalidArgument, "the participant list names a node twice")
+        }
+        if let stranger = participants.first(where: { !members.contains($0) }) {
+            throw Refusal(.invalidArgument, "participant \(stranger) is not a member of the federation")
+        }
+        guard participants.contains(ownName) else {
+            throw Refusal(.invalidArgument, "this node (\(ownName)) is not among the participants")
+        }
+        let aggregationProtocol: Policy.AggregationProtocol
+        switch proposal.protocol {
+        case .secureSum: aggregationProtocol = .secureSum
+        case .paillier: aggregationProtocol = .paillier
+        default: throw Refusal(.invalidArgument, "the proposal names no aggregation protocol")
+        }
+        let deadline = Date(timeIntervalSince1970: Double(proposal.deadlineUnixMs) / 1000)
+        guard deadline > now else {
+            throw Refusal(.deadlineExceeded, "the proposal's deadline has already passed")
+        }
+        guard deadline.timeIntervalSince(now) <= maximumLifetime else {
+            throw Refusal(.invalidArgument, "the proposal's deadline is more than an hour away")
+        }
+        let plan: Plan
+        do {
+            plan = try Planner.plan(sql: proposal.sql, catalog: catalog, participants: participants.count)
+        } catch {
+            throw Refusal(.invalidArgument, "this node cannot plan the query with its catalog: \(error.description)")
+        }
+        guard plan.hash == Array(proposal.planHash), plan.canonicalEncoding == Array(proposal.plan) else {
+            throw Refusal(
+                .invalidArgument,
+                "the proposed plan is not the plan this node makes of the SQL (are the catalogs in federation.yaml the same?)")
+        }
+        return CheckedProposal(plan: plan, aggregationProtocol: aggregationProtocol, deadline: deadline)
+    }
+
+    /// Checks that `caller` may drive this query further: only its coordinator, for this
+    /// plan, before the deadline.
+    func checkCaller(_ caller: String, planHash: Data, now: Date) throws(Refusal) {
+        guard caller == coordinator else {
+            throw Refusal(.permissionDenied, "only the query's coordinator (\(coordinator)) may drive it, not \(caller)")
+        }
+        guard Array(planHash) == self.planHash else {
+            throw Refusal(.invalidArgument, "the plan hash is not the one this query was proposed with")
+        }
+        guard now < deadline else {
+            throw Refusal(.deadlineExceeded, "the query's deadline has passed")
+        }
+    }
+
+    /// The coordinator asks for this node's contribution: allowed once, after approval.
+    ///
+    /// Defends against a second contribution of the same query: with Protocol A the two
+    /// masked vectors would share their mask, and their difference would reveal the
+    /// difference of two computations over this node's rows.
+    mutating func beginContribution(from caller: String, planHash: Data, now: Date) throws(Refusal) {
+        try checkCaller(caller, planHash: planHash, now: now)
+        switch phase {
+        case .approved: phase = .contributed
+        case .denied: throw Refusal(.failedPrecondition, "this node denied the query")
+        case .contributed, .decrypted: throw Refusal(.failedPrecondition, "this node has already contributed to the query")
+        }
+    }
+
+    /// Remembers the digest of this node's own encrypted contribution, to find it again
+    /// in a decryption request.
+    mutating func contributed(digest: [UInt8]) {
+        ownDigest = digest
+    }
+
+    /// The guard of a partial decryption (DESIGN.md, Protocol B): returns the aggregate
+    /// ciphertexts to decrypt, or refuses.
+    ///
+    /// Releases a partial decryption only for an aggregate that is exactly the product of
+    /// the contributions of every participant of the proposal — each signed for this
+    /// query and plan by the node it names (`signerKeys`: the keys of their certificates,
+    /// already validated against the federation CA), this node's own among them and
+    /// identical to what it sent — and at least the policy's `min_parties` of them.
+    ///
+    /// Defends against a coordinator that asks for the decryption of a single
+    /// department's vector (or of a product missing some participants, or including a
+    /// vector of its own making under another node's name): any of those would let the
+    /// coordinator read less than the joint total.
+    mutating func checkDecryption(
+        _ request: Fedstat_V1_PartialDecryptionRequest, from caller: String, ownName: String,
+        signerKeys: [String: P256.Signing.PublicKey], key: PublicKey, now: Date
+    ) throws(Refusal) -> [Ciphertext] {
+        try checkCaller(caller, planHash: request.planHash, now: now)
+        guard aggregationProtocol == .paillier else {
+            throw Refusal(.failedPrecondition, "the query runs under secure sum; there is nothing to decrypt")
+        }
+        switch phase {
+        case .contributed: break
+        case .approved: throw Refusal(.failedPrecondition, "this node has not contributed to the query")
+        case .decrypted: throw Refusal(.failedPrecondition, "this node has already decrypted the query's aggregate")
+        case .denied: throw Refusal(.failedPrecondition, "this node denied the query")
+        }
+        guard let ownDigest else { throw Refusal(.failedPrecondition, "this node has not contributed to the query") }
+
+        let layout: PackingLayout
+        do {
+            layout = try Lifecycle.layout(for: plan, key: key)
+        } catch {
+            throw Refusal(.internalError, "the plan's values cannot be packed under the federation key")
+        }
+        let ciphertextCount = layout.plaintextCount(for: plan.vectorLength)
+        var seen = Set<String>()
+        var product: [Ciphertext]?
+        for contribution in request.contributions {
+            let node = contribution.node
+            guard participants.contains(node) else {
+                throw Refusal(.permissionDenied, "the aggregate includes a contribution of \(node), which is not a participant of the query")
+            }
+            guard seen.insert(node).inserted else {
+                throw Refusal(.invalidArgument, "the aggregate includes two contributions of \(node)")
+            }
+            guard Array(contribution.queryID) == queryID, Array(contribution.planHash) == planHash else {
+                throw Refusal(.invalidArgument, "the contribution of \(node) is for another query or plan")
+            }
+            guard case .encrypted(let vector) = contribution.payload else {
+                throw Refusal(.invalidArgument, "the contribution of \(node) is not encrypted")
+            }
+            guard Int(vector.count) == plan.vectorLength, vector.ciphertexts.count == ciphertextCount else {
+                throw Refusal(.invalidArgument, "the contribution of \(node) does not have the plan's length")
+            }
+            let digest = ContributionCodec.digest(count: Int(vector.count), ciphertexts: vector.ciphertexts.map { Array($0) })
+            guard let signer = signerKeys[node],
+                ContributionCodec.verify(
+                    signature: Array(vector.signature), queryID: queryID, planHash: planHash, node: node, digest: digest, key: signer)
+            else {
+                throw Refusal(.permissionDenied, "the contribution of \(node) is not signed by \(node) for this query")
+            }
+            if node == ownName, digest != ownDigest {
+                throw Refusal(.permissionDenied, "the contribution under this node's name is not the one it sent")
+            }
+            var ciphertexts: [Ciphertext] = []
+            for bytes in vector.ciphertexts {
+                guard let ciphertext = try? key.ciphertext(serialized: Array(bytes)) else {
+                    throw Refusal(.invalidArgument, "the contribution of \(node) holds a ciphertext outside the key's range")
+                }
+                ciphertexts.append(ciphertext)
+            }
+            product = product.map { zip($0, ciphertexts).map { $0 + $1 } } ?? ciphertexts
+        }
+        guard seen.contains(ownName) else {
+            throw Refusal(.permissionDenied, "this node's own contribution is not among those aggregated")
+        }
+        guard seen.count >= minParties else {
+            throw Refusal(
+                .permissionDenied, "the aggregate combines \(seen.count) contributions; this node's policy requires at least \(minParties)")
+        }
+        if let missing = participants.first(where: { !seen.contains($0) }) {
+            throw Refusal(.permissionDenied, "the aggregate lacks the contribution of participant \(missing)")
+        }
+        guard let product, request.aggregate.count == product.count,
+            zip(request.aggregate, product).allSatisfy({ Array($0.0) == $0.1.serialized() })
+        else {
+            throw Refusal(.permissionDenied, "the aggregate is not the product of the contributions sent with it")
+        }
+        phase = .decrypted
+        return product
+    }
+}
+
+/// Helpers both roles share.
+enum Lifecycle {
+    /// The packing of a plan's vectors under the federation key: each participant's
+    /// value of term t lies within the plan's range for t divided by the number of
+    /// participants (the planner's overflow proof multiplies a node's range by it), and
+    /// the layout leaves headroom for the sum of every participant's vector.
+    static func layout(for plan: Plan, key: PublicKey) throws(PaillierError) -> PackingLayout {
+        var bound = BigInt(1)
+        let parties = BigInt(Int64(plan.participants))
+        for range in plan.termRanges {
+            let largest = Swift.max(range.lowerBound.magnitude, range.upperBound.magnitude)
+            let perNode = (largest + parties - BigInt(1)) / parties
+            if perNode > bound { bound = perNode }
+        }
+        return try PackingLayout(publicKey: key, bound: bound, additions: plan.participants)
+    }
+
+    /// Whether every summed value lies within the range the plan proves for its term.
+    /// Returns the index of the first that does not.
+    static func firstOutOfBounds(_ sums: [UInt128], plan: Plan) -> Int? {
+        let termCount = plan.terms.count
+        for (index, value) in sums.enumerated() {
+            let signed = BigInt(Int128(bitPattern: value))
+            if !plan.termRanges[index % termCount].contains(signed) { return index }
+        }
+        return nil
+    }
+}
