@@ -168,12 +168,17 @@ func waitUntilHealthy(_ node: String, at address: HostPort, as identity: TLSIden
 
 /// The gRPC status code of the error `body` throws (failing if it throws none).
 func rpcErrorCode(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> RPCError.Code? {
+    await rpcError(body, sourceLocation: sourceLocation)?.code
+}
+
+/// The gRPC error `body` throws (failing if it throws none or another error).
+func rpcError(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> RPCError? {
     do {
         try await body()
         Issue.record("expected the call to fail", sourceLocation: sourceLocation)
         return nil
     } catch let error as RPCError {
-        return error.code
+        return error
     } catch {
         Issue.record("expected an RPCError, got \(error)", sourceLocation: sourceLocation)
         return nil

@@ -223,12 +223,12 @@ struct ParticipantQuery: Sendable {
         guard seen.contains(ownName) else {
             throw Refusal(.permissionDenied, "this node's own contribution is not among those aggregated")
         }
+        if let missing = participants.first(where: { !seen.contains($0) }) {
+            throw Refusal(.permissionDenied, "the aggregate lacks the contribution of participant \(missing)")
+        }
         guard seen.count >= minParties else {
             throw Refusal(
                 .permissionDenied, "the aggregate combines \(seen.count) contributions; this node's policy requires at least \(minParties)")
-        }
-        if let missing = participants.first(where: { !seen.contains($0) }) {
-            throw Refusal(.permissionDenied, "the aggregate lacks the contribution of participant \(missing)")
         }
         guard let product, request.aggregate.count == product.count,
             zip(request.aggregate, product).allSatisfy({ Array($0.0) == $0.1.serialized() })
