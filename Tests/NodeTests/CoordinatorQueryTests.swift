@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import Paillier
+import Query
+import Testing
+import Wire
+
+@testable import Node
+
+/// The coordinator's state machine on its own (pure: no I/O): every message of a
+/// participant is checked before it counts, and a bad one fails the query naming the
+/// node and the step.
+@Suite("Coordinator state machine")
+struct CoordinatorQueryTests {
+    static let catalog = Catalog(datasets: [
+        Dataset(
+            name: "visits",
+            columns: [
+                Column(name: "district", type: .category(["north", "south"]), nullable: false),
+                Column(name: "cost", type: .decimal(scale: 2, min: 0, max: 100_000), nullable: true),
+            ],
+            maxRowsPerNode: 1000)
+    ])
+
+    static func query(_ aggregationProtocol: Fedstat_V1_AggregationProtocol) throws -> CoordinatorQuery {
+        let plan = try Planner.plan(sql: "SELECT district, SUM(cost) FROM visits GROUP BY district", catalog: catalog, participants: 2)
+        return CoordinatorQuery(
+            queryID: Array(repeating: 7, count: 16), plan: plan, sql: "", analyst: "spiffe://city/analyst/alice",
+            participants: ["north", "south"], aggregationProtocol: aggregationProtocol, deadline: Date().addingTimeInterval(60))
+    }
+
+    static func approve(_ query: inout CoordinatorQuery) throws {
+        for node in ["north", "south"] {
+            var decision = Fedstat_V1_Decision()
+            decision.queryID = Data(query.queryID)
+            decision.planHash = Data(query.planHash)
+            decision.decision.node = node
+            decision.decision.approved = true
+            decision.decision.minGroupSize = node == "north" ? 3 : 5
+            try query.record(decision: decision, from: node)
+        }
+    }
+
+    static func masked(_ query: CoordinatorQuery, node: String, values: [UInt128]) -> Fedstat_V1_Contribution {
+        var contribution = Fedstat_V1_Contribution()
+        contribution.queryID = Data(query.queryID)
+        contribution.planHash = Data(query.planHash)
+        contribution.node = node
+        var vector = Fedstat_V1_MaskedVector()
+        vector.values = Data(ContributionCodec.encode(values))
+        contribution.payload = .masked(vector)
+        return contribution
+    }
+
+    @Test func decisionsAreBoundToTheQueryAndTheCaller() throws {
+        var query = try Self.query(.secureSum)
+        var decision = Fedstat_V1_Decision()
+        decision.queryID = Data(query.queryID)
+        decision.planHash = Data(query.planHash)
+        decision.decision.node = "south"
+        decision.decision.approved = true
+        // North answering with south's decision.
+        #expect(throws: QueryError(.malformed, "north answered with the decision of south", node: "north", step: .propose)) {
+            try query.record(decision: decision, from: "north")
+        }
+        var other = try Self.query(.secureSum)
+        decision.decision.node = "north"
+        decision.queryID = Data(repeating: 1, count: 16)
+        #expect(throws: QueryError(.malformed, "north answered for another query id", node: "north", step: .propose)) {
+            try other.record(decision: decision, from: "north")
+        }
+    }
+
+    @Test func theStrictestGroupSizeApplies() throws {
+        var query = try Self.query(.secureSum)
+        try Self.approve(&query)
+        #expect(try query.approval() == 5)
+    }
+
+    @Test func malformedContributionsNameTheNode() throws {
+        var query = try Self.query(.secureSum)
+        try Self.approve(&query)
+        _ = try query.approval()
+        let length = query.plan.vectorLength
+
+        var short = try Self.query(.secureSum)
+        try Self.approve(&short)
+        _ = try short.approval()
+        #expect {
+            try short.record(contribution: Self.masked(short, node: "south", values: [1]), from: "south", key: nil, signer: nil)
+        } throws: { error in
+            let error = error as! QueryError
+            return error.code == .malformed && error.node == "south" && error.step == .contribute && error.message.contains("bytes")
+        }
+
+        // A contribution sent under another node's name.
+        #expect {
+            try query.record(
+                contribution: Self.masked(query, node: "north", values: Array(repeating: 0, count: length)), from: "south", key: nil,
+                signer: nil)
+        } throws: { error in
+            (error as! QueryError).message == "south sent a contribution under the name of north"
+        }
+        #expect(query.phase == .failed)
+
+        // A Paillier payload in a secure-sum query.
+        var wrongKind = try Self.query(.secureSum)
+        try Self.approve(&wrongKind)
+        _ = try wrongKind.approval()
+        var encrypted = Self.masked(wrongKind, node: "north", values: [])
+        encrypted.payload = .encrypted(Fedstat_V1_EncryptedVector())
+        #expect {
+            try wrongKind.record(contribution: encrypted, from: "north", key: nil, signer: nil)
+        } throws: { error in
+            (error as! QueryError).message.contains("wrong protocol")
+        }
+    }
+
+    /// The masks of a mismatched key leave random values in the sum; the bounds check
+    /// catches them. The same vectors without the stray mask give the plan's sums.
+    @Test func aSumOutsideThePlansBoundsIsAMaskMismatch() throws {
+        let length = try Self.query(.secureSum).plan.vectorLength
+        let mask: [UInt128] = (0..<length).map { UInt128($0 + 1) &* 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C834 }
+        let x: [UInt128] = (0..<length).map { UInt128($0 + 3) }
+        for cancels in [true, false] {
+            var query = try Self.query(.secureSum)
+            try Self.approve(&query)
+            _ = try query.approval()
+            try query.record(
+                contribution: Self.masked(query, node: "north", values: zip(x, mask).map { $0 &+ $1 }), from: "north", key: nil, signer: nil)
+            let southMask = cancels ? mask.map { 0 &- $0 } : mask.map { 0 &- ($0 &+ 1_000_000_000_000_000_000_000_000) }
+            try query.record(contribution: Self.masked(query, node: "south", values: southMask), from: "south", key: nil, signer: nil)
+            if cancels {
+                #expect(try query.secureSumTotal() == x)
+            } else {
+                #expect { try query.secureSumTotal() } throws: { ($0 as! QueryError).code == .maskMismatch }
+            }
+        }
+    }
+}
