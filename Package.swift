@@ -126,9 +126,12 @@ let package = Package(
         .executableTarget(
             name: "fedbench",
             dependencies: [
-                "BigNum", "Paillier", "Query", "DataSources",
+                "BigNum", "Paillier", "Query", "DataSources", "Node", "Config", "PKI", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -18,7 +18,16 @@ public final class FederationNode: Service, Sendable {
     private let bound = Mutex<CheckedContinuationBox?>(nil)
     private let boundAddress = Mutex<(host: String, port: Int)?>(nil)
 
-    public init(setup: NodeSetup, logger: Logger, healthInterval: Duration = .seconds(2)) {
+    private let unmaskedBaseline: Bool
+
+    public convenience init(setup: NodeSetup, logger: Logger, healthInterval: Duration = .seconds(2)) {
+        self.init(setup: setup, logger: logger, healthInterval: healthInterval, unmaskedBaseline: false)
+    }
+
+    /// A node that sends its secure-sum vectors without masks: the plaintext baseline of
+    /// `fedbench e2e`, for measuring what masking costs. Package-internal on purpose.
+    package init(setup: NodeSetup, logger: Logger, healthInterval: Duration, unmaskedBaseline: Bool) {
+        self.unmaskedBaseline = unmaskedBaseline
         self.setup = setup
         self.logger = logger
         self.healthInterval = healthInterval
@@ -34,7 +43,7 @@ public final class FederationNode: Service, Sendable {
             throw NodeStartupError(.configuration, file: config.stateDirectory.resolved, "cannot open the state store: \(error.message)")
         }
         defer { try? store.close() }
-        let participant = try ParticipantEngine(setup: setup, store: store, logger: logger)
+        let participant = try ParticipantEngine(setup: setup, store: store, logger: logger, unmaskedBaseline: unmaskedBaseline)
         let state = NodeState(setup: setup, peers: peers, participant: participant, logger: logger, startedAt: Date())
         let transport = HTTP2ServerTransport.Posix(
             address: try Self.socketAddress(config.listen),

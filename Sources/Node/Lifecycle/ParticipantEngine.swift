@@ -28,8 +28,13 @@ final class ParticipantEngine: Sendable {
     private let signingKey: P256.Signing.PrivateKey
     private let certificateDER: [UInt8]
     private let encryptor: Encryptor?
+    /// Benchmark baseline only (`fedbench e2e --protocol plaintext`): send secure-sum
+    /// vectors without masks. Reachable only from inside the package, never from
+    /// configuration or the command line.
+    private let unmaskedBaseline: Bool
 
-    init(setup: NodeSetup, store: StateStore, logger: Logger) throws {
+    init(setup: NodeSetup, store: StateStore, logger: Logger, unmaskedBaseline: Bool = false) throws {
+        self.unmaskedBaseline = unmaskedBaseline
         self.setup = setup
         self.store = store
         self.logger = logger
@@ -162,11 +167,13 @@ final class ParticipantEngine: Sendable {
             let peers = query.participants.filter { $0 != name }.compactMap { peer in
                 setup.federation.node(named: peer).map { (name: peer, publicKey: $0.maskingKey) }
             }
-            let mask: [UInt128]
+            var mask = [UInt128](repeating: 0, count: sums.count)
             do {
-                mask = try PairwiseMasks.mask(
+                if !unmaskedBaseline {
+                    mask = try PairwiseMasks.mask(
                     ownName: name, ownKey: setup.maskingKey, peers: peers, queryID: queryID, planHash: query.planHash,
                     count: sums.count)
+                }
             } catch {
                 throw Refusal(.failedPrecondition, "cannot derive the masks: \(error.message)")
             }
