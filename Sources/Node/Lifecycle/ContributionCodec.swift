@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Paillier
 
-/// The byte layouts of contributions (Protocols/query-lifecycle.md §4).
+/// The byte layouts of contributions (Protocols/query-lifecycle.md §2).
 enum ContributionCodec {
     /// A masked vector: 16 bytes per value, big-endian, in plan order.
     static func encode(_ values: [UInt128]) -> [UInt8] {

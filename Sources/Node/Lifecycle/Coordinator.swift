@@ -408,7 +408,7 @@ final class Coordinator: Sendable {
         return result
     }
 
-    /// SHA-256 of the released table (Protocols/query-lifecycle.md §6): the query id and
+    /// SHA-256 of the released table (Protocols/query-lifecycle.md §4): the query id and
     /// plan hash in hex, then one line of tab-separated headings and one per row, each
     /// cell as shown (`NULL`, `suppressed`, a label or a decimal).
     static func resultHash(_ table: Fedstat_V1_ResultTable, queryID: [UInt8], planHash: [UInt8]) -> [UInt8] {
