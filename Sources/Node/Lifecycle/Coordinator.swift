@@ -45,7 +45,7 @@ final class Coordinator: Sendable {
         do {
             return (try Planner.plan(sql: sql, catalog: setup.catalog, participants: participants.count), participants)
         } catch {
-            throw QueryError(.sql, error.description, step: .plan)
+            throw QueryError(.sql, error.description, step: .plan, sqlPosition: error.position)
         }
     }
 
@@ -67,12 +67,7 @@ final class Coordinator: Sendable {
         do {
             planned = try plan(request.sql)
         } catch {
-            var failure = error.wire
-            if case .sql = error.code, let position = sqlPosition(request.sql) {
-                failure.sqlLine = UInt32(position.line)
-                failure.sqlColumn = UInt32(position.column)
-            }
-            try await emit(.failure(failure))
+            try await emit(.failure(error.wire))
             return queryID
         }
         let aggregationProtocol: Fedstat_V1_AggregationProtocol = request.protocol == .paillier ? .paillier : .secureSum
@@ -353,15 +348,6 @@ final class Coordinator: Sendable {
 
     func summary(of plan: Plan) -> String {
         "dataset \(plan.dataset): \(plan.groupCount) group cell\(plan.groupCount == 1 ? "" : "s") × \(plan.terms.count) sum\(plan.terms.count == 1 ? "" : "s") = \(plan.vectorLength) value\(plan.vectorLength == 1 ? "" : "s") per node"
-    }
-
-    private func sqlPosition(_ sql: String) -> SQLPosition? {
-        do {
-            _ = try Planner.plan(sql: sql, catalog: setup.catalog, participants: setup.federation.nodes.count)
-            return nil
-        } catch {
-            return error.position
-        }
     }
 
     /// The result as the analyst receives it: every value as exact decimal text (rounded

@@ -1,4 +1,5 @@
 import GRPCCore
+import Query
 import Wire
 
 /// A step of the query lifecycle (DESIGN.md, "Query lifecycle"): what a failure names
@@ -40,12 +41,15 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The node that failed, if one did.
     public var node: String?
     public var step: QueryStep?
+    /// Where in the SQL text, for an SQL error.
+    public var sqlPosition: SQLPosition?
 
-    public init(_ code: Code, _ message: String, node: String? = nil, step: QueryStep? = nil) {
+    public init(_ code: Code, _ message: String, node: String? = nil, step: QueryStep? = nil, sqlPosition: SQLPosition? = nil) {
         self.code = code
         self.message = message
         self.node = node
         self.step = step
+        self.sqlPosition = sqlPosition
     }
 
     public var description: String {
@@ -62,6 +66,10 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         failure.message = message
         failure.node = node ?? ""
         failure.step = step?.rawValue ?? ""
+        if let sqlPosition {
+            failure.sqlLine = UInt32(sqlPosition.line)
+            failure.sqlColumn = UInt32(sqlPosition.column)
+        }
         return failure
     }
 }
