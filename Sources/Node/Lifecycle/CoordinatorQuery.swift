@@ -217,7 +217,7 @@ struct CoordinatorQuery: Sendable {
         for node in participants {
             let (contribution, ciphertexts) = encrypted[node]!
             request.contributions.append(contribution)
-            product = product.map { zip($0, ciphertexts).map { $0 + $1 } } ?? ciphertexts
+            product = Lifecycle.multiply(product, ciphertexts)
         }
         request.aggregate = product!.map { Data($0.serialized()) }
         phase = .decrypting

@@ -218,7 +218,7 @@ struct ParticipantQuery: Sendable {
                 }
                 ciphertexts.append(ciphertext)
             }
-            product = product.map { zip($0, ciphertexts).map { $0 + $1 } } ?? ciphertexts
+            product = Lifecycle.multiply(product, ciphertexts)
         }
         guard seen.contains(ownName) else {
             throw Refusal(.permissionDenied, "this node's own contribution is not among those aggregated")
@@ -255,6 +255,12 @@ enum Lifecycle {
             if perNode > bound { bound = perNode }
         }
         return try PackingLayout(publicKey: key, bound: bound, additions: plan.participants)
+    }
+
+    /// The position-wise homomorphic sum of two encrypted vectors (`ciphertexts` alone
+    /// when there is no sum yet).
+    static func multiply(_ product: [Ciphertext]?, _ ciphertexts: [Ciphertext]) -> [Ciphertext] {
+        product.map { zip($0, ciphertexts).map { $0 + $1 } } ?? ciphertexts
     }
 
     /// Whether every summed value lies within the range the plan proves for its term.
