@@ -199,7 +199,7 @@ extension Plan {
             case .values(let count): line += "values \(count)"
             case .widthBucket(let parameters):
                 line += "width-bucket \(parameters.low) \(parameters.high) \(parameters.buckets) ["
-                line += parameters.thresholds.map(String.init).joined(separator: ",") + "]"
+                line += Self.commaSeparated(parameters.thresholds) + "]"
             }
             lines.append(line + (key.nullLevel ? " null-level" : ""))
         }
@@ -220,6 +220,36 @@ extension Plan {
             lines.append(line)
         }
         return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// `values` in decimal, comma-separated, written digit by digit: a 10,000-bucket
+    /// histogram's thresholds are encoded (and hashed) by every node for every query.
+    static func commaSeparated(_ values: [Int64]) -> String {
+        // At most 20 characters per value ("-9223372036854775808") and a comma.
+        let capacity = values.count * 21
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var end = 0
+            for (index, value) in values.enumerated() {
+                if index > 0 {
+                    buffer[end] = UInt8(ascii: ",")
+                    end += 1
+                }
+                if value < 0 {
+                    buffer[end] = UInt8(ascii: "-")
+                    end += 1
+                }
+                // Digits written backwards, then reversed in place.
+                let first = end
+                var magnitude = value.magnitude
+                repeat {
+                    buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    end += 1
+                    magnitude /= 10
+                } while magnitude > 0
+                buffer[first..<end].reverse()
+            }
+            return end
+        }
     }
 
     /// SHA-256 of `canonicalEncoding`.

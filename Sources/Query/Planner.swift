@@ -325,16 +325,52 @@ struct PlanBuilder {
             throw SQLError(.invalid, at: bucket.low.position, "WIDTH_BUCKET needs low and high to differ")
         }
         let unit = BigRational(BigInt(10).power(scale))
-        let ascending = low < high
-        var thresholds: [Int64] = []
-        for i in 0...buckets {
-            let boundary = (low + (high - low) * BigRational(i) / BigRational(buckets)) * unit
-            // Ascending: v is in a bucket > i iff v >= boundary, i.e. v >= ceil(boundary).
-            // Descending: iff v <= boundary, i.e. v <= floor(boundary).
-            let edge = boundary.rounded(ascending ? .up : .down)
-            thresholds.append(clamp(edge))
-        }
+        let thresholds = thresholdEdges(
+            low: low * unit, width: (high - low) * unit, buckets: buckets, ascending: low < high)
         return WidthBucketParameters(low: low, high: high, buckets: buckets, thresholds: thresholds)
+    }
+
+    /// The integer edges of bucket boundaries `low + width · i / buckets` for i in 0...buckets
+    /// (already in the column's scaled units). Ascending: v is in a bucket > i iff
+    /// v >= boundary, i.e. v >= ceil(boundary); descending: iff v <= floor(boundary).
+    ///
+    /// Exact without rationals per boundary: with a common denominator every boundary is
+    /// (a + b·i) / d for fixed integers a, b and d > 0, so each edge costs one addition and
+    /// one floor division — in machine integers whenever they cannot overflow (every
+    /// realistic histogram), in big integers otherwise. Planning a 10,000-bucket
+    /// histogram happens on every node for every query, so this matters.
+    static func thresholdEdges(low: BigRational, width: BigRational, buckets: Int, ascending: Bool) -> [Int64] {
+        let d = low.denominator * width.denominator * BigInt(buckets)
+        let a = low.numerator * width.denominator * BigInt(buckets)
+        let b = width.numerator * low.denominator
+        // For a ceiling, floor((x + d - 1) / d); the offset is folded into a.
+        let shifted = ascending ? a + d - BigInt(1) : a
+        if let small = smallEdges(a: shifted, b: b, d: d, buckets: buckets) { return small }
+        var edges: [Int64] = []
+        edges.reserveCapacity(buckets + 1)
+        var numerator = shifted
+        for _ in 0...buckets {
+            edges.append(clamp(numerator.floorDivided(by: d)))
+            numerator += b
+        }
+        return edges
+    }
+
+    /// `thresholdEdges` in Int64 when a, b, d and every a + b·i fit; nil otherwise.
+    private static func smallEdges(a: BigInt, b: BigInt, d: BigInt, buckets: Int) -> [Int64]? {
+        guard let a = Int(exactly: a), let b = Int(exactly: b), let d = Int(exactly: d) else { return nil }
+        let (span, spanOverflow) = b.multipliedReportingOverflow(by: buckets)
+        guard !spanOverflow, !a.addingReportingOverflow(span).overflow else { return nil }
+        var edges: [Int64] = []
+        edges.reserveCapacity(buckets + 1)
+        var numerator = a
+        for i in 0...buckets {
+            // Floor division for d > 0 (Swift's / truncates toward zero).
+            let (q, r) = numerator.quotientAndRemainder(dividingBy: d)
+            edges.append(Int64(r < 0 ? q - 1 : q))
+            if i < buckets { numerator += b }
+        }
+        return edges
     }
 
     static func clamp(_ value: BigInt) -> Int64 {

@@ -86,11 +86,8 @@ public enum PairwiseMasks {
         let zeros = Data(count: count * 16)
         let nonce = try! Insecure.ChaCha20CTR.Nonce(data: [UInt8](repeating: 0, count: 12))
         let stream = try! Insecure.ChaCha20CTR.encrypt(zeros, using: key, nonce: nonce)
-        let bytes = [UInt8](stream)
-        return (0..<count).map { index in
-            var value: UInt128 = 0
-            for byte in (0..<16).reversed() { value = value << 8 | UInt128(bytes[index * 16 + byte]) }
-            return value
+        return stream.withUnsafeBytes { raw in
+            (0..<count).map { UInt128(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 16, as: UInt128.self)) }
         }
     }
 

@@ -131,13 +131,17 @@ struct EndToEndBenchmark: AsyncParsableCommand {
                 var timings: [Double] = []
                 for round in 0...rounds {
                     let started = ContinuousClock.now
-                    let counted = try await Self.submit(sql, protocol: wireProtocol, to: coordinator, at: address, as: analyst)
+                    let (counted, phases) = try await Self.submit(sql, protocol: wireProtocol, to: coordinator, at: address, as: analyst)
                     let elapsed = ContinuousClock.now - started
                     guard counted == names.count * rowsPerNode else {
                         throw ValidationError("the query counted \(counted) rows, expected \(names.count * rowsPerNode)")
                     }
                     if round > 0 { timings.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000) }
-                    progress(round == 0 ? "warm-up done" : "round \(round): \(String(format: "%.1f", timings.last!)) ms")
+                    // The coordinator's own split (whole milliseconds): where the time goes.
+                    let split =
+                        "plan \(phases.planMs), propose \(phases.proposeMs), compute \(phases.computeMs), "
+                        + "aggregate \(phases.aggregateMs), finalise \(phases.finaliseMs), total \(phases.totalMs) ms at the coordinator"
+                    progress(round == 0 ? "warm-up done" : "round \(round): \(String(format: "%.1f", timings.last!)) ms (\(split))")
                 }
                 return timings
             }
@@ -163,7 +167,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
     static func submit(
         _ sql: String, protocol aggregationProtocol: Fedstat_V1_AggregationProtocol, to node: String, at address: HostPort,
         as analyst: TLSIdentity
-    ) async throws -> Int {
+    ) async throws -> (rows: Int, timings: Fedstat_V1_Timings) {
         var request = Fedstat_V1_QueryRequest()
         request.sql = sql
         request.protocol = aggregationProtocol
@@ -171,13 +175,14 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         let outcome = try await FederationClients.withAnalystClient(to: node, at: address, as: analyst, maxMessageBytes: 64 << 20) {
             client in
             try await client.submit(request) { response in
-                var outcome: Result<Int, ValidationError> = .failure(ValidationError("no result"))
+                var outcome: Result<(rows: Int, timings: Fedstat_V1_Timings), ValidationError> = .failure(ValidationError("no result"))
                 for try await event in response.messages {
                     switch event.event {
                     case .result(let table):
-                        outcome = .success(table.rows.reduce(0) { total, row in
+                        let rows = table.rows.reduce(0) { total, row in
                             if case .decimal(let text) = row.cells.last?.value { total + (Int(text) ?? 0) } else { total }
-                        })
+                        }
+                        outcome = .success((rows, table.timings))
                     case .failure(let failure): outcome = .failure(ValidationError("query failed: \(failure.message)"))
                     default: break
                     }

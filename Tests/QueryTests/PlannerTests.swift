@@ -56,6 +56,44 @@ struct PlannerTests {
         #expect(plan.slotBits == (BigInt(2_000_000) * BigInt(25_000_000) * BigInt(25_000_000)).bitLength + 1)
     }
 
+    /// The planner computes bucket edges with integer arithmetic (machine integers when
+    /// they cannot overflow, big integers otherwise); every edge must equal the boundary
+    /// low + i·(high − low)/buckets computed as an exact rational and rounded (ceiling
+    /// ascending, floor descending), clamped to Int64.
+    @Test(arguments: [
+        ("x1", "0", "100", 10),
+        ("x1", "-3.7", "12.35", 9_999),
+        ("x1", "100", "-3", 7),
+        ("y", "0.005", "1000.3", 3),
+        ("y", "-99999999999999999999.99", "99999999999999999999.99", 5),
+        ("y", "123456789012345678.12", "-0.01", 4),
+        ("x2", "1", "1.0000000000000000001", 10_000),
+    ])
+    func widthBucketEdgesAreExact(column: String, low: String, high: String, buckets: Int) throws {
+        let plan = try Planner.plan(
+            sql: "SELECT COUNT(*) FROM measures GROUP BY WIDTH_BUCKET(\(column), \(low), \(high), \(buckets))",
+            catalog: TestCatalog.catalog, participants: 3)
+        guard case .widthBucket(let parameters) = plan.groups[0].kind else {
+            Issue.record("not a width-bucket group")
+            return
+        }
+        let scale = column == "y" ? 2 : 1
+        let unit = BigRational(BigInt(10).power(scale))
+        let lowValue = BigRational(decimal: low)!
+        let highValue = BigRational(decimal: high)!
+        let expected = (0...buckets).map { i -> Int64 in
+            let boundary = (lowValue + (highValue - lowValue) * BigRational(i) / BigRational(buckets)) * unit
+            let edge = boundary.rounded(lowValue < highValue ? .up : .down)
+            if edge > BigInt(Int64.max) { return .max }
+            if edge < BigInt(Int64.min) { return .min }
+            return Int64(Int(exactly: edge)!)
+        }
+        #expect(parameters.thresholds == expected)
+        // The canonical encoding lists them in decimal.
+        let text = String(decoding: plan.canonicalEncoding, as: UTF8.self)
+        #expect(text.contains("[" + expected.map(String.init).joined(separator: ",") + "]"))
+    }
+
     @Test func aQueryThatCouldOverflowIsRefused() throws {
         let huge = Dataset(
             name: "wide",

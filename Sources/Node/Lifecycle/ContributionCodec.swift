@@ -6,25 +6,21 @@ import Paillier
 enum ContributionCodec {
     /// A masked vector: 16 bytes per value, big-endian, in plan order.
     static func encode(_ values: [UInt128]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(values.count * 16)
-        for value in values {
-            for shift in stride(from: 120, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt128(shift))) }
+        [UInt8](unsafeUninitializedCapacity: values.count * 16) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (index, value) in values.enumerated() {
+                raw.storeBytes(of: value.bigEndian, toByteOffset: index * 16, as: UInt128.self)
+            }
+            initialized = values.count * 16
         }
-        return bytes
     }
 
     /// The values of a masked vector of `count` values, or nil if the length is wrong.
     static func decode(_ bytes: [UInt8], count: Int) -> [UInt128]? {
         guard bytes.count == count * 16 else { return nil }
-        var values = [UInt128]()
-        values.reserveCapacity(count)
-        for index in 0..<count {
-            var value: UInt128 = 0
-            for byte in bytes[(index * 16)..<(index * 16 + 16)] { value = value << 8 | UInt128(byte) }
-            values.append(value)
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { UInt128(bigEndian: raw.loadUnaligned(fromByteOffset: $0 * 16, as: UInt128.self)) }
         }
-        return values
     }
 
     /// The SHA-256 digest of an encrypted contribution: the number of packed values (4

@@ -81,7 +81,7 @@ final class ParticipantEngine: Sendable {
         }
         try audit(
             .proposal(
-                queryID: queryID, planHash: checked.plan.hash, analyst: proposal.analyst, coordinator: coordinator,
+                queryID: queryID, planHash: checked.planHash, analyst: proposal.analyst, coordinator: coordinator,
                 participants: proposal.participants, protocol: checked.aggregationProtocol.rawValue, dataset: checked.plan.dataset),
             at: now)
 
@@ -112,7 +112,7 @@ final class ParticipantEngine: Sendable {
             try audit(.denial(queryID: queryID, reason: node.reason, rule: node.ruleID.isEmpty ? nil : node.ruleID), at: now)
         }
         let query = ParticipantQuery(
-            queryID: queryID, plan: checked.plan, planHash: checked.plan.hash, coordinator: coordinator, analyst: proposal.analyst,
+            queryID: queryID, plan: checked.plan, planHash: checked.planHash, coordinator: coordinator, analyst: proposal.analyst,
             participants: proposal.participants, aggregationProtocol: checked.aggregationProtocol, deadline: checked.deadline,
             minParties: Int(node.minParties), approved: node.approved)
         queries.withLock { table in
