@@ -77,7 +77,7 @@ public struct BigRational: Sendable {
     public var isZero: Bool { signum() == 0 }
 
     /// Whether the value is an integer.
-    public var isInteger: Bool { denominator == 1 }
+    public var isInteger: Bool { __gmpz_cmp_ui(fedstat_mpq_denref_const(storage.pointer), 1) == 0 }
 }
 
 // MARK: - Arithmetic

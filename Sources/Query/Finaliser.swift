@@ -60,10 +60,9 @@ public enum ResultValue: Sendable, Equatable {
 
     /// A rational in full when its decimal expansion terminates, else rounded.
     static func format(_ value: BigRational, significantDigits: Int) -> String {
-        let denominator = value.denominator
         // Counts and integer sums, most cells of a result: their digits, with no rounding.
-        if denominator == BigInt(1) { return value.numerator.toString() }
-        if let digits = terminatingFractionDigits(denominator) {
+        if value.isInteger { return value.numerator.toString() }
+        if let digits = terminatingFractionDigits(value.denominator) {
             return value.decimalString(fractionDigits: digits)
         }
         return value.decimalString(significantDigits: significantDigits)

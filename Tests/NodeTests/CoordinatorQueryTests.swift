@@ -137,4 +137,31 @@ struct CoordinatorQueryTests {
             }
         }
     }
+
+    /// The result hash is the one Protocols/query-lifecycle.md §4 specifies, byte for
+    /// byte (the lines built here from the text of the specification).
+    @Test func theResultHashFollowsTheSpecification() {
+        var table = Fedstat_V1_ResultTable()
+        table.columns = ["district", "n", "avg"].map { name in
+            var column = Fedstat_V1_ResultColumn()
+            column.name = name
+            return column
+        }
+        func cell(_ value: Fedstat_V1_ResultCell.OneOf_Value) -> Fedstat_V1_ResultCell {
+            var cell = Fedstat_V1_ResultCell()
+            cell.value = value
+            return cell
+        }
+        var first = Fedstat_V1_ResultRow()
+        first.cells = [cell(.text("north")), cell(.decimal("12")), cell(.decimal("1041.5"))]
+        var second = Fedstat_V1_ResultRow()
+        second.cells = [cell(.text("south")), cell(.suppressed(true)), cell(.null(true))]
+        table.rows = [first, second]
+        let queryID = [UInt8](repeating: 0xAB, count: 16)
+        let planHash = [UInt8](repeating: 0x0C, count: 32)
+        let text =
+            "fedstat-result/v1\n" + String(repeating: "ab", count: 16) + "\n" + String(repeating: "0c", count: 32) + "\n"
+            + "district\tn\tavg\n" + "north\t12\t1041.5\n" + "south\tsuppressed\tNULL\n"
+        #expect(Coordinator.resultHash(table, queryID: queryID, planHash: planHash) == Array(SHA256.hash(data: Array(text.utf8))))
+    }
 }

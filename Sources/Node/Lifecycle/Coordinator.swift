@@ -398,12 +398,21 @@ final class Coordinator: Sendable {
     /// plan hash in hex, then one line of tab-separated headings and one per row, each
     /// cell as shown (`NULL`, `suppressed`, a label or a decimal).
     static func resultHash(_ table: Fedstat_V1_ResultTable, queryID: [UInt8], planHash: [UInt8]) -> [UInt8] {
-        var lines = ["fedstat-result/v1", Hex.encode(queryID), Hex.encode(planHash)]
-        lines.append(table.columns.map(\.name).joined(separator: "\t"))
-        for row in table.rows {
-            lines.append(row.cells.map(\.shownText).joined(separator: "\t"))
+        // Hashed line by line (the same bytes as the lines joined, each ending in "\n"):
+        // a result can have 10,000 rows and more.
+        var hash = SHA256()
+        func line(_ text: String) {
+            hash.update(data: Array(text.utf8))
+            hash.update(data: [UInt8(ascii: "\n")])
         }
-        return Array(SHA256.hash(data: Array((lines.joined(separator: "\n") + "\n").utf8)))
+        line("fedstat-result/v1")
+        line(Hex.encode(queryID))
+        line(Hex.encode(planHash))
+        line(table.columns.map(\.name).joined(separator: "\t"))
+        for row in table.rows {
+            line(row.cells.map(\.shownText).joined(separator: "\t"))
+        }
+        return Array(hash.finalize())
     }
 }
 
