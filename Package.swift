@@ -187,7 +187,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "PKI", "Wire", "KeyStore", "Paillier", "TestSupport", "Config", "Query", "DataSources", "StateStore",
-                "SecureSum",
+                "SecureSum", "BigNum",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -39,6 +39,16 @@ public struct ThresholdError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "threshold Paillier \(code.rawValue): \(message)" }
 }
 
+/// A partial decryption whose proof `ThresholdPublicKey.verify` accepted, bound to the
+/// key and query id it was verified for (and, through `partial.ciphertextDigest`, the
+/// ciphertext). Only `verify` makes one, so a holder can combine it without checking the
+/// proof again.
+public struct VerifiedPartialDecryption: Sendable {
+    public let partial: PartialDecryption
+    let queryID: [UInt8]
+    let key: ThresholdPublicKey
+}
+
 /// A party's partial decryption c_i = c^(2Δ·s_i) mod n² of one ciphertext, with a
 /// non-interactive proof that it used the share behind its verification key
 /// (`Protocols/threshold-paillier.md` §3–4).
@@ -164,7 +174,10 @@ extension ThresholdPublicKey {
     /// `ciphertext` for `queryID`. Defends against a party (or a coordinator relaying
     /// for it) that sends a wrong value to corrupt the result, a partial decryption of
     /// another ciphertext, or a proof replayed from another query or party.
-    public func verify(_ partial: PartialDecryption, of ciphertext: Ciphertext, queryID: [UInt8]) throws(ThresholdError) {
+    @discardableResult
+    public func verify(
+        _ partial: PartialDecryption, of ciphertext: Ciphertext, queryID: [UInt8]
+    ) throws(ThresholdError) -> VerifiedPartialDecryption {
         try Self.checkQueryID(queryID)
         let i = partial.index
         guard (1...parties).contains(i) else {
@@ -193,6 +206,7 @@ extension ThresholdPublicKey {
         guard challenge(index: i, ciphertext: c, partial: ci, a: a, b: b, queryID: queryID) == e else {
             throw ThresholdError(.invalidProof, "proof of the partial decryption from party \(i) does not verify", node: i)
         }
+        return VerifiedPartialDecryption(partial: partial, queryID: queryID, key: self)
     }
 
     /// Verifies `partials` and combines the first `threshold` of them into the
@@ -204,22 +218,40 @@ extension ThresholdPublicKey {
     public func combineResidue(
         _ partials: [PartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
     ) throws(ThresholdError) -> BigInt {
-        guard partials.count >= threshold else {
-            throw ThresholdError(.notEnoughShares, "\(partials.count) partial decryptions; \(threshold) of \(parties) are needed")
-        }
-        var seen = Set<Int>()
+        try Self.checkParties(partials.map(\.index), parties: parties, threshold: threshold)
+        var verified: [VerifiedPartialDecryption] = []
         for partial in partials {
-            guard (1...parties).contains(partial.index) else {
-                throw ThresholdError(.indexOutOfRange, "partial decryption names party \(partial.index), outside 1…\(parties)", node: partial.index)
+            verified.append(try verify(partial, of: ciphertext, queryID: queryID))
+        }
+        return try combineResidue(verified, of: ciphertext, queryID: queryID)
+    }
+
+    /// Combines the first `threshold` of `verified` (partial decryptions whose proofs
+    /// `verify` accepted) into the plaintext residue of `ciphertext` (secret), without
+    /// checking the proofs a second time: they are the expensive part.
+    ///
+    /// Defends against a verified partial being used for something it was not verified
+    /// for: each must have been verified by this key, for this ciphertext and this
+    /// query id. Refused as `combineResidue(_:of:queryID:)` is otherwise.
+    public func combineResidue(
+        _ verified: [VerifiedPartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
+    ) throws(ThresholdError) -> BigInt {
+        try Self.checkQueryID(queryID)
+        try Self.checkParties(verified.map(\.partial.index), parties: parties, threshold: threshold)
+        let digest = Self.digest(ciphertext)
+        for item in verified {
+            let i = item.partial.index
+            guard item.key == self else {
+                throw ThresholdError(.invalidProof, "the partial decryption from party \(i) was verified under another key", node: i)
             }
-            guard seen.insert(partial.index).inserted else {
-                throw ThresholdError(.duplicateNode, "two partial decryptions from party \(partial.index)", node: partial.index)
+            guard item.partial.ciphertextDigest == digest else {
+                throw ThresholdError(.wrongCiphertext, "partial decryption from party \(i) is for a different ciphertext", node: i)
+            }
+            guard item.queryID == queryID else {
+                throw ThresholdError(.invalidProof, "the partial decryption from party \(i) was verified for another query", node: i)
             }
         }
-        for partial in partials {
-            try verify(partial, of: ciphertext, queryID: queryID)
-        }
-        let used = Array(partials.prefix(threshold))
+        let used = verified.prefix(threshold).map(\.partial)
         let indices = used.map(\.index)
         let n2 = publicKey.nSquared
         var product = BigInt(1)
@@ -247,11 +279,34 @@ extension ThresholdPublicKey {
         return l.multiplied(by: combineFactor, modulo: publicKey.n).asSecret()
     }
 
+    /// At least `threshold` partials, each from a party 1…ℓ, no party twice.
+    static func checkParties(_ indices: [Int], parties: Int, threshold: Int) throws(ThresholdError) {
+        guard indices.count >= threshold else {
+            throw ThresholdError(.notEnoughShares, "\(indices.count) partial decryptions; \(threshold) of \(parties) are needed")
+        }
+        var seen = Set<Int>()
+        for index in indices {
+            guard (1...parties).contains(index) else {
+                throw ThresholdError(.indexOutOfRange, "partial decryption names party \(index), outside 1…\(parties)", node: index)
+            }
+            guard seen.insert(index).inserted else {
+                throw ThresholdError(.duplicateNode, "two partial decryptions from party \(index)", node: index)
+            }
+        }
+    }
+
     /// As `combineResidue`, decoded as a signed value (`SignedEncoding`); an overflow is
     /// reported as `PaillierError.overflow`.
     public func combine(
         _ partials: [PartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
     ) throws -> BigInt {
         try SignedEncoding.decode(try combineResidue(partials, of: ciphertext, queryID: queryID), publicKey: publicKey)
+    }
+
+    /// As `combineResidue` of verified partials, decoded as a signed value.
+    public func combine(
+        _ verified: [VerifiedPartialDecryption], of ciphertext: Ciphertext, queryID: [UInt8]
+    ) throws -> BigInt {
+        try SignedEncoding.decode(try combineResidue(verified, of: ciphertext, queryID: queryID), publicKey: publicKey)
     }
 }

@@ -1,3 +1,4 @@
+import BigNum
 import Crypto
 import Foundation
 import Paillier
@@ -163,5 +164,49 @@ struct CoordinatorQueryTests {
             "fedstat-result/v1\n" + String(repeating: "ab", count: 16) + "\n" + String(repeating: "0c", count: 32) + "\n"
             + "district\tn\tavg\n" + "north\t12\t1041.5\n" + "south\tsuppressed\tNULL\n"
         #expect(Coordinator.resultHash(table, queryID: queryID, planHash: planHash) == Array(SHA256.hash(data: Array(text.utf8))))
+    }
+
+    /// Every partial decryption's proof is checked before it counts; one that fails (a
+    /// wrong value, another party's share index, a missing one) fails the query naming
+    /// the node.
+    @Test func aPartialDecryptionWithABadProofNamesTheNode() throws {
+        let dealt = ThresholdDealer.dealForTesting(bits: 512, parameters: try ThresholdParameters(threshold: 2, parties: 2))
+        let key = dealt.publicKey
+        let encryptor = Encryptor(publicKey: key.publicKey, windowBits: 4)
+        let queryID = [UInt8](repeating: 7, count: 16)
+        let aggregate = try (0..<5).map { try encryptor.encrypt(BigInt($0 * 1000 + 17)) }
+        func response(_ share: Int, tamper: Int? = nil) throws -> Fedstat_V1_PartialDecryptionResponse {
+            var response = Fedstat_V1_PartialDecryptionResponse()
+            response.queryID = Data(queryID)
+            response.partialDecryptions = try aggregate.enumerated().map { position, ciphertext in
+                var partial = try dealt.shares[share - 1].partialDecrypt(ciphertext, queryID: queryID)
+                if position == tamper {
+                    partial = PartialDecryption(
+                        index: partial.index, ciphertextDigest: partial.ciphertextDigest,
+                        value: partial.value.multiplied(by: BigInt(2), modulo: key.publicKey.nSquared),
+                        challenge: partial.challenge, response: partial.response)
+                }
+                return Data(try partial.serialized(for: key))
+            }
+            return response
+        }
+        func verify(_ response: Fedstat_V1_PartialDecryptionResponse, index: Int) -> QueryError? {
+            switch CoordinatorQuery.verify(
+                partials: response, from: "south", index: index, key: key, aggregate: aggregate, queryID: queryID)
+            {
+            case .success(let verified):
+                #expect(verified.count == aggregate.count)
+                return nil
+            case .failure(let error): return error
+            }
+        }
+        #expect(verify(try response(2), index: 2) == nil)
+        for bad in [verify(try response(2, tamper: 3), index: 2), verify(try response(1), index: 2)] {
+            #expect(bad?.code == .malformed && bad?.node == "south" && bad?.step == .decrypt)
+            #expect(bad?.message.contains("proof of correctness") == true)
+        }
+        var short = try response(2)
+        short.partialDecryptions.removeLast()
+        #expect(verify(short, index: 2)?.code == .malformed)
     }
 }

@@ -118,6 +118,29 @@ struct ThresholdTests {
         #expect(relabelled?.node == 4)
     }
 
+    /// Verified partials combine without a second proof check, but only for what they
+    /// were verified for: this key, this ciphertext, this query.
+    @Test func verifiedPartialsCombineOnlyForWhatTheyWereVerifiedFor() throws {
+        let c = try encryptor.encrypt(-42)
+        let other = try encryptor.encrypt(7)
+        let group = try partials(c, by: [1, 3, 5])
+        let verified = try group.map { try key.publicKey.verify($0, of: c, queryID: queryID) }
+        #expect(try key.publicKey.combine(verified, of: c, queryID: queryID) == BigInt(-42))
+
+        let forOther = thresholdError { _ = try key.publicKey.combine(verified, of: other, queryID: queryID) }
+        #expect(forOther?.code == .wrongCiphertext)
+        let otherQuery: [UInt8] = Array(repeating: 0xCD, count: 16)
+        let forOtherQuery = thresholdError { _ = try key.publicKey.combine(verified, of: c, queryID: otherQuery) }
+        #expect(forOtherQuery?.code == .invalidProof)
+        let otherKey = ThresholdDealer.dealForTesting(bits: 512, parameters: try ThresholdParameters(threshold: 3, parties: 5))
+        let underOtherKey = thresholdError { _ = try otherKey.publicKey.combine(verified, of: c, queryID: queryID) }
+        #expect(underOtherKey?.code == .invalidProof)
+        let tooFew = thresholdError { _ = try key.publicKey.combine(Array(verified.prefix(2)), of: c, queryID: queryID) }
+        #expect(tooFew?.code == .notEnoughShares)
+        let twice = thresholdError { _ = try key.publicKey.combine([verified[0], verified[0], verified[1]], of: c, queryID: queryID) }
+        #expect(twice?.code == .duplicateNode)
+    }
+
     /// A proof made for one query cannot be replayed in another.
     @Test func proofBoundToAnotherQueryIsRefused() throws {
         let c = try encryptor.encrypt(1)

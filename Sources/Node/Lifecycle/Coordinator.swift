@@ -150,7 +150,12 @@ final class Coordinator: Sendable {
                     guard let index = setup.federation.node(named: node)?.paillierIndex else {
                         throw QueryError(.internal, "\(node) has no Paillier share index", node: node, step: .decrypt)
                     }
-                    try query.record(partials: response, from: node, index: index, key: key, aggregate: aggregate)
+                    let queryID = query.queryID
+                    let verified = try await offPool {
+                        CoordinatorQuery.verify(
+                            partials: response, from: node, index: index, key: key, aggregate: aggregate, queryID: queryID)
+                    }
+                    try query.record(verified: verified, from: node)
                 }
                 sums = try query.combine(key: key, aggregate: aggregate)
             }

@@ -4,6 +4,7 @@ import Foundation
 import Paillier
 import Policy
 import Query
+import Synchronization
 import Wire
 
 /// One query as its coordinator runs it: a pure state machine (no I/O). `Coordinator`
@@ -31,7 +32,7 @@ struct CoordinatorQuery: Sendable {
     private(set) var decisions: [String: Fedstat_V1_NodeDecision] = [:]
     private var masked: [String: [UInt128]] = [:]
     private var encrypted: [String: (contribution: Fedstat_V1_Contribution, ciphertexts: [Ciphertext])] = [:]
-    private var partials: [String: [PartialDecryption]] = [:]
+    private var partials: [String: [VerifiedPartialDecryption]] = [:]
 
     init(
         queryID: [UInt8], plan: Plan, sql: String, analyst: String, participants: [String],
@@ -224,34 +225,50 @@ struct CoordinatorQuery: Sendable {
         return (request, product!)
     }
 
-    /// Records the partial decryptions of `node` (share `index`), verifying every proof.
-    mutating func record(
+    /// Parses and verifies the partial decryptions of `node` (share `index`), every
+    /// proof, spread over the machine's cores: with a 2048-bit key each proof costs two
+    /// 4096-bit exponentiations, and a 10,000-value histogram has about 125 ciphertexts
+    /// per node. Pure and heavy: the coordinator runs it off the concurrency pool and
+    /// hands the result to `record(verified:from:)`.
+    static func verify(
         partials response: Fedstat_V1_PartialDecryptionResponse, from node: String, index: Int,
-        key: ThresholdPublicKey, aggregate: [Ciphertext]
-    ) throws(QueryError) {
-        guard phase == .decrypting, participants.contains(node), partials[node] == nil else {
-            throw fail(QueryError(.internal, "unexpected partial decryption of \(node)", node: node, step: .decrypt))
+        key: ThresholdPublicKey, aggregate: [Ciphertext], queryID: [UInt8]
+    ) -> Result<[VerifiedPartialDecryption], QueryError> {
+        guard Array(response.queryID) == queryID else {
+            return .failure(QueryError(.malformed, "\(node) answered for another query id", node: node, step: .decrypt))
         }
-        do {
-            try checkIDs(response.queryID, nil, from: node, step: .decrypt)
-        } catch { throw fail(error) }
         guard response.partialDecryptions.count == aggregate.count else {
-            throw fail(
+            return .failure(
                 QueryError(
                     .malformed, "\(node) sent \(response.partialDecryptions.count) partial decryptions for \(aggregate.count) ciphertexts",
                     node: node, step: .decrypt))
         }
-        var verified: [PartialDecryption] = []
-        for (bytes, ciphertext) in zip(response.partialDecryptions, aggregate) {
-            guard let partial = try? PartialDecryption(serialized: Array(bytes), for: key), partial.index == index,
-                (try? key.verify(partial, of: ciphertext, queryID: queryID)) != nil
-            else {
-                throw fail(
-                    QueryError(.malformed, "the partial decryption of \(node) failed its proof of correctness", node: node, step: .decrypt))
-            }
-            verified.append(partial)
+        let count = aggregate.count
+        let results = Mutex([VerifiedPartialDecryption?](repeating: nil, count: count))
+        let encoded = response.partialDecryptions
+        DispatchQueue.concurrentPerform(iterations: count) { position in
+            guard let partial = try? PartialDecryption(serialized: Array(encoded[position]), for: key), partial.index == index,
+                let verified = try? key.verify(partial, of: aggregate[position], queryID: queryID)
+            else { return }
+            results.withLock { $0[position] = verified }
         }
-        partials[node] = verified
+        let verified = results.withLock { $0 }.compactMap { $0 }
+        guard verified.count == count else {
+            return .failure(
+                QueryError(.malformed, "the partial decryption of \(node) failed its proof of correctness", node: node, step: .decrypt))
+        }
+        return .success(verified)
+    }
+
+    /// Records the verified partial decryptions of `node` (from `verify(partials:…)`).
+    mutating func record(verified: Result<[VerifiedPartialDecryption], QueryError>, from node: String) throws(QueryError) {
+        guard phase == .decrypting, participants.contains(node), partials[node] == nil else {
+            throw fail(QueryError(.internal, "unexpected partial decryption of \(node)", node: node, step: .decrypt))
+        }
+        switch verified {
+        case .success(let verified): partials[node] = verified
+        case .failure(let error): throw fail(error)
+        }
     }
 
     /// Whether enough verified partial decryptions are in.
