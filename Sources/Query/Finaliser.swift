@@ -128,6 +128,9 @@ public enum Finaliser {
         // Per row and output column: the number of rows behind the value (for
         // suppression); nil for labels.
         var support: [[Int128?]] = []
+        var levels = [Int](repeating: 0, count: plan.groups.count)
+        rows.reserveCapacity(cells.count)
+        support.reserveCapacity(cells.count)
         for cell in cells {
             let base = cell * termCount
             func value(_ term: Int) -> BigRational {
@@ -135,7 +138,7 @@ public enum Finaliser {
                 return scales[term] == 0 ? BigRational(raw) : BigRational(numerator: raw, denominator: BigInt(10).power(scales[term]))
             }
             func count(_ term: Int) -> Int128 { Int128(bitPattern: sums[base + term]) }
-            let levels = levels(of: cell, plan.groups)
+            Self.levels(of: cell, plan.groups, into: &levels)
             var row: [ResultValue] = []
             var rowSupport: [Int128?] = []
             for output in plan.outputs {
@@ -168,14 +171,12 @@ public enum Finaliser {
     }
 
     /// The level of every key for a group cell (mixed radix, first key outermost).
-    static func levels(of cell: Int, _ groups: [GroupKey]) -> [Int] {
+    static func levels(of cell: Int, _ groups: [GroupKey], into levels: inout [Int]) {
         var rest = cell
-        var levels = Array(repeating: 0, count: groups.count)
         for index in groups.indices.reversed() {
             levels[index] = rest % groups[index].levelCount
             rest /= groups[index].levelCount
         }
-        return levels
     }
 
     static func label(_ level: Int, _ key: GroupKey, _ column: Column) -> ResultValue {
@@ -332,7 +333,11 @@ public enum Finaliser {
         // whole table.
         var lines: [[Int]] = [Array(rows.indices)]
         if groups.count > 1 {
-            let levels = cells.map { Finaliser.levels(of: $0, groups) }
+            let levels = cells.map { cell in
+                var levels = [Int](repeating: 0, count: groups.count)
+                Finaliser.levels(of: cell, groups, into: &levels)
+                return levels
+            }
             for key in groups.indices {
                 var byRest: [[Int]: [Int]] = [:]
                 for (row, level) in levels.enumerated() {

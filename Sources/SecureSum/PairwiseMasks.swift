@@ -82,12 +82,31 @@ public enum PairwiseMasks {
     /// nonce and counter — each key is used for one vector only) read as little-endian
     /// 16-byte words.
     static func expand(_ key: SymmetricKey, count: Int) -> [UInt128] {
-        guard count > 0 else { return [] }
-        let zeros = Data(count: count * 16)
+        var values = [UInt128](repeating: 0, count: count)
+        accumulate(key, into: &values, zeros: Data(count: count * 16), subtract: false)
+        return values
+    }
+
+    /// Adds (or subtracts) `expand(key, count: total.count)` to `total` in place, reading
+    /// the keystream as it comes: no vector per peer. `zeros` holds 16 zero bytes per value.
+    static func accumulate(_ key: SymmetricKey, into total: inout [UInt128], zeros: Data, subtract: Bool) {
+        let count = total.count
+        guard count > 0 else { return }
+        precondition(zeros.count == count * 16)
         let nonce = try! Insecure.ChaCha20CTR.Nonce(data: [UInt8](repeating: 0, count: 12))
         let stream = try! Insecure.ChaCha20CTR.encrypt(zeros, using: key, nonce: nonce)
-        return stream.withUnsafeBytes { raw in
-            (0..<count).map { UInt128(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 16, as: UInt128.self)) }
+        stream.withUnsafeBytes { raw in
+            total.withUnsafeMutableBufferPointer { values in
+                if subtract {
+                    for index in 0..<count {
+                        values[index] &-= UInt128(littleEndian: raw.loadUnaligned(fromByteOffset: index * 16, as: UInt128.self))
+                    }
+                } else {
+                    for index in 0..<count {
+                        values[index] &+= UInt128(littleEndian: raw.loadUnaligned(fromByteOffset: index * 16, as: UInt128.self))
+                    }
+                }
+            }
         }
     }
 
@@ -113,6 +132,8 @@ public enum PairwiseMasks {
             throw SecureSumError(.invalidInput, "each participant must be named once, and not among its own peers")
         }
         var total = [UInt128](repeating: 0, count: count)
+        // The keystream is ChaCha20 applied to zeros; one buffer of zeros serves every peer.
+        let zeros = Data(count: count * 16)
         for peer in peers {
             let publicKey: Curve25519.KeyAgreement.PublicKey
             do {
@@ -122,12 +143,7 @@ public enum PairwiseMasks {
             }
             let key = try pairKey(
                 own: ownKey, ownName: ownName, peer: publicKey, peerName: peer.name, queryID: queryID, planHash: planHash)
-            let stream = expand(key, count: count)
-            if precedes(ownName, peer.name) {
-                for index in 0..<count { total[index] &+= stream[index] }
-            } else {
-                for index in 0..<count { total[index] &-= stream[index] }
-            }
+            accumulate(key, into: &total, zeros: zeros, subtract: !precedes(ownName, peer.name))
         }
         return total
     }

@@ -55,14 +55,26 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         guard rounds >= 1, rows >= 1 else { throw ValidationError("--rounds and --rows must be positive") }
     }
 
-    func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedbench-e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let names = (1...nodes).map { String(format: "node%02d", $0) }
+    @Flag(
+        help: """
+            Also run the plaintext baseline, in this process, alternating its rounds with \
+            --protocol's (the fair way to measure the overhead on a noisy machine).
+            """)
+    var againstPlaintext = false
+
+    /// One federation of this benchmark, set up and ready to start.
+    struct Federation {
+        let services: [FederationNode]
+        let analyst: TLSIdentity
+        let coordinator: String
+        let address: HostPort
+    }
+
+    /// Runs the ceremony for `names` in `folder`, writes their data, policies and configs,
+    /// and loads the nodes (unmasked: the plaintext baseline).
+    func makeFederation(in folder: String, names: [String], unmasked: Bool, logger: Logger) throws -> Federation {
         var specs: [(name: String, address: HostPort)] = []
         for name in names { specs.append((name, try HostPort(host: "127.0.0.1", port: try Self.freePort()))) }
-
-        // x takes values 0 … buckets − 1; WIDTH_BUCKET over [0, buckets) gives buckets + 2 levels.
         let buckets = values - 2
         let catalogPath = folder + "/catalog.yaml"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -72,12 +84,12 @@ struct EndToEndBenchmark: AsyncParsableCommand {
           columns:
             x: {type: integer, min: 0, max: \(buckets)}
         """.write(toFile: catalogPath, atomically: true, encoding: .utf8)
-        progress("key ceremony for \(nodes) nodes")
+        progress("key ceremony for \(nodes) nodes\(unmasked ? " (plaintext baseline)" : "")")
         let catalog = try CatalogFile.load(path: catalogPath).yaml
         _ = try Ceremony.run(
             Ceremony.Options(
                 federation: "bench", outputDirectory: folder + "/bench", nodes: specs, analysts: ["analyst"], threshold: nodes,
-                insecureTestBits: `protocol` == .paillier ? nil : 512, catalog: catalog))
+                insecureTestBits: `protocol` == .paillier && !unmasked ? nil : 512, catalog: catalog))
         for (index, name) in names.enumerated() {
             let directory = folder + "/bench/nodes/\(name)"
             var csv = "x\n"
@@ -99,28 +111,45 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             try config.replacingOccurrences(of: "datasets: {}", with: "datasets:\n  bench: {csv: bench.csv}")
                 .write(toFile: directory + "/node.yaml", atomically: true, encoding: .utf8)
         }
-
-        var logger = Logger(label: "fedbench.e2e")
-        logger.logLevel = .error
         let setups = try names.map { try NodeSetup.load(configPath: folder + "/bench/nodes/\($0)/node.yaml") }
         let services = setups.map {
-            FederationNode(setup: $0, logger: logger, healthInterval: .milliseconds(500), unmaskedBaseline: `protocol` == .plaintext)
+            FederationNode(setup: $0, logger: logger, healthInterval: .milliseconds(500), unmaskedBaseline: unmasked)
         }
-        let group = ServiceGroup(services: services, logger: logger)
         let analystDirectory = folder + "/bench/analysts/analyst"
         let analyst = try TLSIdentity(
             principal: try Principal(federation: "bench", role: .analyst, name: "analyst"),
             certificatePEM: try String(contentsOfFile: analystDirectory + "/tls.pem", encoding: .utf8),
             privateKeyPEM: try String(contentsOfFile: analystDirectory + "/tls.key", encoding: .utf8),
             trust: setups[0].identity.trust)
+        return Federation(services: services, analyst: analyst, coordinator: names[0], address: specs[0].address)
+    }
+
+    func run() async throws {
+        if againstPlaintext, `protocol` == .plaintext {
+            throw ValidationError("--against-plaintext compares another protocol with the plaintext baseline")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedbench-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let names = (1...nodes).map { String(format: "node%02d", $0) }
+        var logger = Logger(label: "fedbench.e2e")
+        logger.logLevel = .error
+        // The measured federation first; with --against-plaintext, the baseline second.
+        var federations = [
+            try makeFederation(in: folder + "/measured", names: names, unmasked: `protocol` == .plaintext, logger: logger)
+        ]
+        if againstPlaintext {
+            federations.append(try makeFederation(in: folder + "/baseline", names: names, unmasked: true, logger: logger))
+        }
+        let group = ServiceGroup(services: federations.flatMap(\.services), logger: logger)
+        // x takes values 0 … buckets − 1; WIDTH_BUCKET over [0, buckets) gives buckets + 2 levels.
+        let buckets = values - 2
         let sql = "SELECT COUNT(*) FROM bench GROUP BY WIDTH_BUCKET(x, 0, \(buckets), \(buckets))"
         let wireProtocol: Fedstat_V1_AggregationProtocol = `protocol` == .paillier ? .paillier : .secureSum
-        let coordinator = names[0]
-        let address = specs[0].address
         let rounds = self.rounds
-        let rowsPerNode = rows
+        let expected = names.count * rows
+        let measured = federations
 
-        let timings: [Double] = try await withThrowingTaskGroup(of: [Double]?.self) { tasks in
+        let timings: [[Double]] = try await withThrowingTaskGroup(of: [[Double]]?.self) { tasks in
             tasks.addTask {
                 try await group.run()
                 return nil
@@ -128,44 +157,88 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             tasks.addTask {
                 defer { Task { await group.triggerGracefulShutdown() } }
                 progress("waiting until every node sees every peer")
-                try await Self.waitUntilConnected(names: names, address: address, coordinator: coordinator, analyst: analyst)
-                // One analyst connection for every round, as MPyC's parties connect
-                // once: what is timed is the query, not a TLS handshake.
-                return try await FederationClients.withAnalystClient(
-                    to: coordinator, at: address, as: analyst, maxMessageBytes: 64 << 20
-                ) { client in
-                    var timings: [Double] = []
-                    for round in 0...rounds {
-                        let started = ContinuousClock.now
-                        let (counted, phases) = try await Self.submit(sql, protocol: wireProtocol, with: client)
-                        let elapsed = ContinuousClock.now - started
-                        guard counted == names.count * rowsPerNode else {
-                            throw ValidationError("the query counted \(counted) rows, expected \(names.count * rowsPerNode)")
-                        }
-                        if round > 0 { timings.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000) }
-                        // The coordinator's own split (whole milliseconds): where the time goes.
-                        let split =
-                            "plan \(phases.planMs), propose \(phases.proposeMs), compute \(phases.computeMs), "
-                            + "aggregate \(phases.aggregateMs), finalise \(phases.finaliseMs), total \(phases.totalMs) ms at the coordinator"
-                        progress(round == 0 ? "warm-up done" : "round \(round): \(String(format: "%.1f", timings.last!)) ms (\(split))")
-                    }
-                    return timings
+                for federation in measured {
+                    try await Self.waitUntilConnected(
+                        names: names, address: federation.address, coordinator: federation.coordinator, analyst: federation.analyst)
                 }
+                return try await Self.timeRounds(
+                    sql, protocols: [wireProtocol, .secureSum].prefix(measured.count).map { $0 }, federations: measured,
+                    rounds: rounds, expectedRows: expected)
             }
-            var result: [Double] = []
+            var result: [[Double]] = []
             for try await value in tasks { if let value { result = value } }
             return result
         }
-        let sorted = timings.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let medians = timings.map(Self.median)
+        let fields = [
+            "\"benchmark\":\"e2e\"", "\"nodes\":\(nodes)", "\"values\":\(values)", "\"protocol\":\"\(`protocol`.rawValue)\"",
+            "\"rows_per_node\":\(rows)", "\"rounds\":\(rounds)", "\"median_ms\":\(String(format: "%.2f", medians[0]))",
+            "\"min_ms\":\(String(format: "%.2f", timings[0].min()!))",
+        ]
+        var baseline: [String] = []
+        var baselineText = ""
+        if againstPlaintext {
+            let overhead = (medians[0] / medians[1] - 1) * 100
+            baseline = [
+                "\"plaintext_median_ms\":\(String(format: "%.2f", medians[1]))", "\"overhead_percent\":\(String(format: "%.1f", overhead))",
+            ]
+            baselineText = "; plaintext baseline median \(String(format: "%.1f", medians[1])) ms: overhead \(String(format: "%+.1f", overhead)) %"
+        }
         switch format {
-        case .json:
-            print(
-                """
-                {"benchmark":"e2e","nodes":\(nodes),"values":\(values),"protocol":"\(`protocol`.rawValue)","rows_per_node":\(rows),"rounds":\(rounds),"median_ms":\(String(format: "%.2f", median)),"min_ms":\(String(format: "%.2f", sorted.first!))}
-                """)
+        case .json: print("{" + (fields + baseline).joined(separator: ",") + "}")
         case .text:
-            print("e2e \(`protocol`.rawValue): \(nodes) nodes, \(values) values, \(rows) rows/node: median \(String(format: "%.1f", median)) ms, best \(String(format: "%.1f", sorted.first!)) ms over \(rounds) rounds")
+            print(
+                "e2e \(`protocol`.rawValue): \(nodes) nodes, \(values) values, \(rows) rows/node: median \(String(format: "%.1f", medians[0])) ms, "
+                    + "best \(String(format: "%.1f", timings[0].min()!)) ms over \(rounds) rounds" + baselineText)
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Times `rounds` queries on every federation (after one warm-up each), alternating
+    /// between them round by round, each over one analyst connection opened once (as
+    /// MPyC's parties connect once: what is timed is the query, not a TLS handshake).
+    /// Returns the timings per federation, in milliseconds.
+    static func timeRounds(
+        _ sql: String, protocols: [Fedstat_V1_AggregationProtocol], federations: [Federation], rounds: Int, expectedRows: Int
+    ) async throws -> [[Double]] {
+        try await withClients(federations[...]) { clients in
+            var timings = Array(repeating: [Double](), count: clients.count)
+            for round in 0...rounds {
+                for (index, client) in clients.enumerated() {
+                    let started = ContinuousClock.now
+                    let (counted, phases) = try await submit(sql, protocol: protocols[index], with: client)
+                    let elapsed = ContinuousClock.now - started
+                    guard counted == expectedRows else {
+                        throw ValidationError("the query counted \(counted) rows, expected \(expectedRows)")
+                    }
+                    let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+                    if round > 0 { timings[index].append(ms) }
+                    // The coordinator's own split (whole milliseconds): where the time goes.
+                    let split =
+                        "plan \(phases.planMs), propose \(phases.proposeMs), compute \(phases.computeMs), "
+                        + "aggregate \(phases.aggregateMs), finalise \(phases.finaliseMs), total \(phases.totalMs) ms at the coordinator"
+                    let label = index == 0 ? "" : " (plaintext baseline)"
+                    progress(round == 0 ? "warm-up done\(label)" : "round \(round)\(label): \(String(format: "%.1f", ms)) ms (\(split))")
+                }
+            }
+            return timings
+        }
+    }
+
+    /// Opens one analyst client per federation and runs `body` with all of them.
+    static func withClients<Result: Sendable>(
+        _ federations: ArraySlice<Federation>, opened: [Fedstat_V1_Analyst.Client<HTTP2ClientTransport.Posix>] = [],
+        _ body: ([Fedstat_V1_Analyst.Client<HTTP2ClientTransport.Posix>]) async throws -> Result
+    ) async throws -> Result {
+        guard let federation = federations.first else { return try await body(opened) }
+        return try await FederationClients.withAnalystClient(
+            to: federation.coordinator, at: federation.address, as: federation.analyst, maxMessageBytes: 64 << 20
+        ) { client in
+            try await withClients(federations.dropFirst(), opened: opened + [client], body)
         }
     }
 

@@ -272,9 +272,21 @@ enum Lifecycle {
     /// Returns the index of the first that does not.
     static func firstOutOfBounds(_ sums: [UInt128], plan: Plan) -> Int? {
         let termCount = plan.terms.count
-        for (index, value) in sums.enumerated() {
-            let signed = BigInt(Int128(bitPattern: value))
-            if !plan.termRanges[index % termCount].contains(signed) { return index }
+        // The planner proves every range fits 128 bits (or refuses the query), so the
+        // comparison runs on machine integers; big integers only if one ever did not.
+        let small = plan.termRanges.compactMap { range -> ClosedRange<Int128>? in
+            guard let low = Int128(exactly: range.lowerBound), let high = Int128(exactly: range.upperBound) else { return nil }
+            return low...high
+        }
+        if small.count == termCount {
+            for (index, value) in sums.enumerated() where !small[index % termCount].contains(Int128(bitPattern: value)) {
+                return index
+            }
+            return nil
+        }
+        for (index, value) in sums.enumerated()
+        where !plan.termRanges[index % termCount].contains(BigInt(Int128(bitPattern: value))) {
+            return index
         }
         return nil
     }
