@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "fedbench",
             dependencies: [
-                "BigNum", "Paillier", "Query", "DataSources", "Node", "Config", "PKI", "Wire",
+                "BigNum", "Paillier", "Query", "DataSources", "Node", "Config", "PKI", "Wire", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -15,7 +15,6 @@ public final class FederationNode: Service, Sendable {
     public let setup: NodeSetup
     private let logger: Logger
     private let healthInterval: Duration
-    private let bound = Mutex<CheckedContinuationBox?>(nil)
     private let boundAddress = Mutex<(host: String, port: Int)?>(nil)
 
     private let unmaskedBaseline: Bool
@@ -62,7 +61,19 @@ public final class FederationNode: Service, Sendable {
         )
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await server.serve() }
+                // The server runs in a task of its own that cancellation never reaches:
+                // cancelling gRPC's serve while accepted connections wait in its buffer
+                // traps in NIO ("Deinited NIOAsyncWriter without calling finish()",
+                // apple/swift-nio#3481; seen when one of many nodes started in one
+                // process failed). A cancellation becomes a graceful shutdown instead.
+                let serving = Task { try await server.serve() }
+                group.addTask {
+                    try await withTaskCancellationHandler {
+                        try await serving.value
+                    } onCancel: {
+                        server.beginGracefulShutdown()
+                    }
+                }
                 group.addTask { try await peers.run() }
                 let address = try await transport.listeningAddress
                 let host = address.ipv4?.host ?? address.ipv6?.host ?? "\(address)"
@@ -103,6 +114,3 @@ public final class FederationNode: Service, Sendable {
         }
     }
 }
-
-/// Placeholder type for a future wait-for-bind continuation.
-struct CheckedContinuationBox: Sendable {}

@@ -10,8 +10,9 @@ import Wire
 /// it last learnt about each.
 ///
 /// One gRPC client per peer, created once and reused for every call (the client keeps
-/// its HTTP/2 connection open and reconnects with backoff). A health check runs on each
-/// peer every `healthInterval`, with a deadline, and records the outcome for `status`.
+/// its HTTP/2 connection open and reconnects with backoff). Every `healthInterval` the
+/// node checks the health of all peers at once, each with a deadline, and records the
+/// outcomes for `status`.
 final class PeerDirectory: Sendable {
     struct Peer: Sendable {
         let name: String
@@ -62,8 +63,8 @@ final class PeerDirectory: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             for peer in peers {
                 group.addTask { try await peer.client.runConnections() }
-                group.addTask { await self.checkHealth(of: peer) }
             }
+            group.addTask { await self.checkHealth() }
         }
     }
 
@@ -74,21 +75,19 @@ final class PeerDirectory: Sendable {
         for peer in peers { peer.client.beginGracefulShutdown() }
     }
 
-    private func checkHealth(of peer: Peer) async {
-        let federation = Fedstat_V1_Federation.Client(wrapping: peer.client)
+    /// Checks every peer, all at once, every `healthInterval`. One loop per node, not
+    /// one per peer: with 30 peers, 30 timers waking every 100 ms cost more than the
+    /// checks themselves.
+    private func checkHealth() async {
         while !Task.isCancelled && !stopped.load(ordering: .relaxed) {
-            var options = CallOptions.defaults
-            options.timeout = min(rpcTimeout, .seconds(10))
-            let outcome: Result<Fedstat_V1_HealthResponse, any Error>
-            do {
-                outcome = .success(try await federation.health(Fedstat_V1_HealthRequest(), options: options))
-            } catch {
-                outcome = .failure(error)
+            let round = ContinuousClock.now
+            await withDiscardingTaskGroup { group in
+                for peer in peers {
+                    group.addTask { await self.checkHealth(of: peer) }
+                }
             }
-            if stopped.load(ordering: .relaxed) { return }
-            record(outcome, for: peer)
             // Sleep in short steps so that a shutdown is noticed quickly.
-            let deadline = ContinuousClock.now + healthInterval
+            let deadline = round + healthInterval
             while ContinuousClock.now < deadline && !stopped.load(ordering: .relaxed) {
                 do {
                     try await Task.sleep(for: .milliseconds(100))
@@ -97,6 +96,20 @@ final class PeerDirectory: Sendable {
                 }
             }
         }
+    }
+
+    private func checkHealth(of peer: Peer) async {
+        let federation = Fedstat_V1_Federation.Client(wrapping: peer.client)
+        var options = CallOptions.defaults
+        options.timeout = min(rpcTimeout, .seconds(10))
+        let outcome: Result<Fedstat_V1_HealthResponse, any Error>
+        do {
+            outcome = .success(try await federation.health(Fedstat_V1_HealthRequest(), options: options))
+        } catch {
+            outcome = .failure(error)
+        }
+        if stopped.load(ordering: .relaxed) { return }
+        record(outcome, for: peer)
     }
 
     private func record(_ outcome: Result<Fedstat_V1_HealthResponse, any Error>, for peer: Peer) {

@@ -8,6 +8,7 @@ import Logging
 import Node
 import PKI
 import ServiceLifecycle
+import TestSupport
 import Wire
 
 struct EndToEndBenchmark: AsyncParsableCommand {
@@ -113,7 +114,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         }
         let setups = try names.map { try NodeSetup.load(configPath: folder + "/bench/nodes/\($0)/node.yaml") }
         let services = setups.map {
-            FederationNode(setup: $0, logger: logger, healthInterval: .milliseconds(500), unmaskedBaseline: unmasked)
+            FederationNode(setup: $0, logger: logger, healthInterval: .seconds(2), unmaskedBaseline: unmasked)
         }
         let analystDirectory = folder + "/bench/analysts/analyst"
         let analyst = try TLSIdentity(
@@ -283,19 +284,6 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         throw ValidationError("the nodes did not all become reachable within 300 s")
     }
 
-    /// A port the operating system reports free on 127.0.0.1.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("cannot open a socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ValidationError("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A free loopback port for a node (below the ephemeral range: see `LoopbackPort`).
+    static func freePort() throws -> Int { try LoopbackPort.reserve() }
 }

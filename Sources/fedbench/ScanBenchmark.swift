@@ -3,6 +3,7 @@ import DataSources
 import Foundation
 import GRDB
 import Query
+import TestSupport
 
 struct ScanBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -101,20 +102,12 @@ struct ScanBenchmark: ParsableCommand {
     }
 }
 
-/// A fixed sequence of benchmark rows (SplitMix64).
+/// A fixed sequence of benchmark rows (SplitMix64 from seed 42).
 struct ScanRows {
-    private var state: UInt64 = 42
-
-    mutating func nextWord() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator = SplitMix64(seed: 42)
 
     mutating func next() -> (district: Int, age: Int, cost: Int?) {
-        let word = nextWord()
+        let word = generator.next()
         let district = Int(word % 5)
         let age = Int((word >> 8) % 121)
         let cost = (word >> 20) % 10 == 0 ? nil : Int((word >> 24) % 2_500_001)

@@ -14,25 +14,8 @@ import Testing
 import Wire
 import X509
 
-/// A port the operating system reports free on 127.0.0.1 (bound to port 0, read back,
-/// released). The node binds it again right away with SO_REUSEADDR.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(fd >= 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    try #require(bound)
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A free loopback port for a test node (below the ephemeral range: see `LoopbackPort`).
+func freePort() throws -> Int { try LoopbackPort.reserve() }
 
 /// A federation made by the real key ceremony in a temporary directory, with nodes on
 /// free loopback ports and a 512-bit test Paillier key (fast in debug builds).

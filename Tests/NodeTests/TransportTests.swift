@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import GRPCCore
+import Logging
 import Node
 import PKI
 import Testing
@@ -148,6 +149,35 @@ struct TransportTests {
         } catch let error as NodeStartupError {
             #expect(error.code == .certificate)
             #expect(error.message.contains("north"))
+        }
+    }
+
+    /// Cancelling a node (its task, not a graceful shutdown) while connections keep
+    /// arriving stops it cleanly. Cancelling gRPC's serve directly could trap in NIO when
+    /// accepted connections were still buffered; the node turns cancellation into a
+    /// graceful shutdown. Repeated six times, each cancelled mid-stream of connections
+    /// (without the guard, about one run in four of this test crashed).
+    @Test func cancellingANodeWhileConnectionsArriveStopsIt() async throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let setup = try federation.setup("north")
+        let probe = try federation.setup("south").identity
+        let address = federation.addresses["north"]!
+        for _ in 0..<6 {
+            let node = FederationNode(setup: setup, logger: Logger(label: "fedstat.test"))
+            let running = Task { try await node.run() }
+            try await waitUntilHealthy("north", at: address, as: probe)
+            await withTaskGroup(of: Void.self) { clients in
+                for _ in 0..<20 {
+                    clients.addTask {
+                        _ = try? await FederationClients.withFederationClient(to: "north", at: address, as: probe) { client in
+                            try await client.health(Fedstat_V1_HealthRequest(), options: testCallOptions)
+                        }
+                    }
+                }
+                running.cancel()
+            }
+            // The node returns (normally or with an error), and does not crash.
+            _ = await running.result
         }
     }
 }
