@@ -170,7 +170,9 @@ let package = Package(
             name: "SecureSumTests",
             dependencies: ["SecureSum", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "BigNum", "TestSupport"]),
+        .testTarget(
+            name: "QueryTests", dependencies: ["Query", "BigNum", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Query", "Config", "TestSupport"]),
         .testTarget(
             name: "DataSourceTests",

@@ -13,7 +13,7 @@ import Crypto
 /// in Z_{2^128}.
 public struct Plan: Sendable, Equatable {
     /// The encoding's version; part of the encoding, so a change to it changes the hash.
-    public static let encodingVersion = 1
+    public static let encodingVersion = 2
 
     /// The dataset the query reads.
     public var dataset: String
@@ -198,8 +198,8 @@ extension Plan {
             switch key.kind {
             case .values(let count): line += "values \(count)"
             case .widthBucket(let parameters):
-                line += "width-bucket \(parameters.low) \(parameters.high) \(parameters.buckets) ["
-                line += Self.commaSeparated(parameters.thresholds) + "]"
+                line += "width-bucket \(parameters.low) \(parameters.high) \(parameters.buckets) "
+                line += "thresholds-sha256 " + Self.hex(Self.thresholdsDigest(parameters.thresholds))
             }
             lines.append(line + (key.nullLevel ? " null-level" : ""))
         }
@@ -222,34 +222,33 @@ extension Plan {
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
 
-    /// `values` in decimal, comma-separated, written digit by digit: a 10,000-bucket
-    /// histogram's thresholds are encoded (and hashed) by every node for every query.
-    static func commaSeparated(_ values: [Int64]) -> String {
-        // At most 20 characters per value ("-9223372036854775808") and a comma.
-        let capacity = values.count * 21
-        return String(unsafeUninitializedCapacity: capacity) { buffer in
-            var end = 0
-            for (index, value) in values.enumerated() {
-                if index > 0 {
-                    buffer[end] = UInt8(ascii: ",")
-                    end += 1
-                }
-                if value < 0 {
-                    buffer[end] = UInt8(ascii: "-")
-                    end += 1
-                }
-                // Digits written backwards, then reversed in place.
-                let first = end
-                var magnitude = value.magnitude
-                repeat {
-                    buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    end += 1
-                    magnitude /= 10
-                } while magnitude > 0
-                buffer[first..<end].reverse()
+    /// SHA-256 of the thresholds, each as 8 bytes big-endian two's complement, in order.
+    ///
+    /// The encoding carries this digest rather than the list: it still binds the exact
+    /// integer edges every node computed (two implementations that rounded a boundary
+    /// differently disagree on the hash instead of binning rows differently), while a
+    /// 10,000-bucket histogram's plan stays a few hundred bytes instead of 60 KB that
+    /// every node would write, send, parse and hash for every query.
+    public static func thresholdsDigest(_ thresholds: [Int64]) -> [UInt8] {
+        let bytes = [UInt8](unsafeUninitializedCapacity: thresholds.count * 8) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (index, value) in thresholds.enumerated() {
+                raw.storeBytes(of: value.bigEndian, toByteOffset: index * 8, as: Int64.self)
             }
-            return end
+            initialized = thresholds.count * 8
         }
+        return Array(SHA256.hash(data: bytes))
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// SHA-256 of `canonicalEncoding`.

@@ -1,4 +1,6 @@
 import BigNum
+import Crypto
+import Foundation
 import Query
 import Testing
 
@@ -15,7 +17,7 @@ struct PlannerTests {
         #expect(a.hash.count == 32)
         // The encoding names the dataset, the filter and the sums.
         let text = String(decoding: a.canonicalEncoding, as: UTF8.self)
-        #expect(text.hasPrefix("fedstat-plan 1\ndataset \"visits\"\n"))
+        #expect(text.hasPrefix("fedstat-plan 2\ndataset \"visits\"\n"))
         #expect(text.contains("where (cmp 1 >= 65)"))
     }
 
@@ -89,9 +91,12 @@ struct PlannerTests {
             return Int64(Int(exactly: edge)!)
         }
         #expect(parameters.thresholds == expected)
-        // The canonical encoding lists them in decimal.
+        // The canonical encoding binds them by their SHA-256 (8 bytes big-endian each).
+        var bytes: [UInt8] = []
+        for edge in expected { bytes += (0..<8).reversed().map { UInt8(truncatingIfNeeded: edge >> ($0 * 8)) } }
+        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let text = String(decoding: plan.canonicalEncoding, as: UTF8.self)
-        #expect(text.contains("[" + expected.map(String.init).joined(separator: ",") + "]"))
+        #expect(text.contains(" \(buckets) thresholds-sha256 \(digest) "))
     }
 
     @Test func aQueryThatCouldOverflowIsRefused() throws {
