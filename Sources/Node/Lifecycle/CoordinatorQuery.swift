@@ -227,9 +227,13 @@ struct CoordinatorQuery: Sendable {
 
     /// Parses and verifies the partial decryptions of `node` (share `index`), every
     /// proof, spread over the machine's cores: with a 2048-bit key each proof costs two
-    /// 4096-bit exponentiations, and a 10,000-value histogram has about 125 ciphertexts
-    /// per node. Pure and heavy: the coordinator runs it off the concurrency pool and
-    /// hands the result to `record(verified:from:)`.
+    /// 4096-bit exponentiations, and a large histogram has many ciphertexts per node.
+    /// Pure and heavy: the coordinator runs it off the concurrency pool and hands the
+    /// result to `record(verified:from:)`.
+    ///
+    /// Defends against a node that sends a wrong partial decryption (to corrupt the
+    /// result), one made with another party's share index, or one for another
+    /// ciphertext or query: any of them fails the query naming the node.
     static func verify(
         partials response: Fedstat_V1_PartialDecryptionResponse, from node: String, index: Int,
         key: ThresholdPublicKey, aggregate: [Ciphertext], queryID: [UInt8]
