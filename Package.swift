@@ -122,6 +122,10 @@ let package = Package(
             ]
         ),
 
+        // What analysts see: results rendered as a table, JSON or CSV (for fedquery).
+        .target(name: "Analyst", dependencies: ["Wire"]),
+        .testTarget(name: "AnalystTests", dependencies: ["Analyst", "Wire"]),
+
         // Executables.
         .executableTarget(
             name: "fedbench",
