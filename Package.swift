@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DataSources", targets: ["DataSources"]),
         .library(name: "Node", targets: ["Node"]),
         .executable(name: "fednode", targets: ["fednode"]),
+        .executable(name: "fedquery", targets: ["fedquery"]),
         .executable(name: "fedbench", targets: ["fedbench"]),
         .executable(name: "fedvectors", targets: ["fedvectors"]),
     ],
@@ -137,6 +138,16 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "fedquery",
+            dependencies: [
+                "Analyst", "Node", "Config", "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
 

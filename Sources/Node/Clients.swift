@@ -17,9 +17,9 @@ public enum FederationClients {
 
     /// A client transport to the node `nodeName` at `address`, authenticating as
     /// `identity`. The handshake fails unless the server presents the node certificate
-    /// of `nodeName` from the federation's CA.
+    /// of `nodeName` (nil: of any node) from the federation's CA.
     public static func transport(
-        to nodeName: String, at address: HostPort, as identity: TLSIdentity, maxMessageBytes: Int
+        to nodeName: String?, at address: HostPort, as identity: TLSIdentity, maxMessageBytes: Int
     ) throws -> HTTP2ClientTransport.Posix {
         try HTTP2ClientTransport.Posix(
             target: target(address),
@@ -34,7 +34,7 @@ public enum FederationClients {
 
     /// Runs `body` with a client of the `Analyst` service of the node `nodeName`.
     public static func withAnalystClient<Result: Sendable>(
-        to nodeName: String, at address: HostPort, as identity: TLSIdentity,
+        to nodeName: String?, at address: HostPort, as identity: TLSIdentity,
         maxMessageBytes: Int = NodeConfig.Limits.defaultMaxMessageBytes,
         _ body: (Fedstat_V1_Analyst.Client<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {

@@ -59,10 +59,11 @@ enum TransportSecurity {
         }
     }
 
-    /// Client side: the server must present the node certificate of `expectedNode`.
+    /// Client side: the server must present the node certificate of `expectedNode` (or,
+    /// when nil, of any node of the federation).
     /// Defends against a redirected or impersonated address: a connection to the
     /// address of node A that reaches any other member is refused.
-    static func client(_ identity: TLSIdentity, expectedNode: String) -> HTTP2ClientTransport.Posix.TransportSecurity {
+    static func client(_ identity: TLSIdentity, expectedNode: String?) -> HTTP2ClientTransport.Posix.TransportSecurity {
         let trust = identity.trust
         return .mTLS(
             certificateChain: [.bytes(Array(identity.certificatePEM.utf8), format: .pem)],

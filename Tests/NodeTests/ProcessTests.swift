@@ -2,17 +2,20 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The built `fednode` next to this test binary (`swift build --build-tests` builds
-/// every product into the same folder).
-let fednodePath: String = {
+/// The built executable `name` next to this test binary (`swift build --build-tests`
+/// builds every product into the same folder).
+func builtExecutable(_ name: String) -> String {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for candidate in [beside, beside.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent("fednode").path
+        let path = candidate.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/fednode").path
-}()
+    return root.appendingPathComponent(".build/debug/\(name)").path
+}
+
+/// The built `fednode`.
+let fednodePath = builtExecutable("fednode")
 
 struct ProcessResult {
     let status: Int32
