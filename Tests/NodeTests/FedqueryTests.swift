@@ -31,7 +31,7 @@ final class ProcessFederation {
             who: [spiffe://city/analyst/alice]
             datasets: [visits]
             aggregates: [count, sum, avg]
-            columns: {aggregate: [cost, age], filter: [age, district, cost], group: [district, age]}
+            columns: {aggregate: [cost, age, days], filter: [age, district, cost], group: [district, age]}
             min_group_size: 3
             min_parties: 2
             protocols: [secure_sum, paillier]
@@ -157,6 +157,12 @@ struct FedqueryTests {
         #expect(csv.status == 0, "\(csv.error)")
         #expect(csv.output == "district,count(*),sum(cost),avg(age)\nnorth,6,241.5,57\nsouth,,,\neast,,,\n")
         #expect(csv.error == "")
+
+        // --digits: a mean that is no terminating decimal, (3 + 0 + 1) / 3, to 4 digits.
+        let digits = try federation.fedquery([
+            "--format", "csv", "--digits", "4", "SELECT AVG(days) FROM visits WHERE district = 'north'",
+        ])
+        #expect(digits.output == "avg(days)\n1.333\n", "\(digits.error)")
 
         // A histogram is drawn as bars too (ages 66, 70, 71, 80 on each node: one bucket).
         let histogram = try federation.fedquery([
