@@ -62,6 +62,14 @@ public enum Explanation {
         return lines.joined(separator: "\n")
     }
 
+    /// `message` followed by the SQL with a caret under the first `line L, column C` the
+    /// message names (the message alone if it names none).
+    public static func withCaret(_ message: String, sql: String) -> String {
+        guard let match = message.firstMatch(of: /line (\d+), column (\d+)/), let line = Int(match.1), let column = Int(match.2)
+        else { return message }
+        return ([message] + caret(sql: sql, line: line, column: column)).joined(separator: "\n")
+    }
+
     /// The SQL line at `line` (1-based) and a caret under `column` (1-based, in
     /// characters), indented by two spaces.
     static func caret(sql: String, line: Int, column: Int) -> [String] {

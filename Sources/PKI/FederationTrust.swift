@@ -201,7 +201,7 @@ public struct FederationTrust: Sendable, Hashable {
         guard Inspection.privateKey(privateKey, matches: certificate) else {
             throw PKIError(
                 .keyMismatch,
-                "the private key does not belong to certificate \(identity(of: certificate)); point node.yaml at the key the certificate was issued for",
+                "the private key does not belong to certificate \(identity(of: certificate)); point the configuration (node.yaml or fedquery.yaml) at the key the certificate was issued for",
                 subject: identity(of: certificate)
             )
         }

@@ -130,7 +130,15 @@ struct Explain: AsyncParsableCommand {
         var request = Fedstat_V1_QueryRequest()
         request.sql = sql
         if let aggregationProtocol = `protocol` { request.protocol = aggregationProtocol.wire }
-        let response = try await connection.withClient { client in try await client.explain(request) }
+        let sql = self.sql
+        let response: Fedstat_V1_ExplainResponse
+        do {
+            response = try await connection.withClient { client in try await client.explain(request) }
+        } catch let failure as Failure {
+            // An SQL error comes back as the coordinator's message with its position:
+            // show the query with a caret under it, as a query does.
+            throw Failure(failure.exitCode, Explanation.withCaret(failure.message, sql: sql))
+        }
         print(Explanation.explain(response), terminator: "")
     }
 }

@@ -267,6 +267,9 @@ struct FedqueryTests {
         let explain = try federation.fedquery(["explain", "SELECT district, VAR_SAMP(cost) FROM visits GROUP BY district"])
         #expect(explain.status == 0)
         #expect(explain.output.contains("  north denies: aggregate `var_samp`"))
+        let badSQL = try federation.fedquery(["explain", "SELECT COUNT(*) FROM visits WHERE cost >> 3"])
+        #expect(badSQL.status == 1)
+        #expect(badSQL.error.hasSuffix("\n  SELECT COUNT(*) FROM visits WHERE cost >> 3\n                                          ^\n"), "\(badSQL.error)")
         let approved = try federation.fedquery(["explain", Self.byDistrict])
         #expect(approved.output.contains("  north approves (rule open-study, min_group_size 3, min_parties 2)\n"))
     }
