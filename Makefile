@@ -8,7 +8,7 @@ APT_PACKAGES := libgmp-dev libssl-dev libsqlite3-dev openssl sqlite3
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV         := Benchmarks/.venv
 
-.PHONY: all deps build test unit-test interop bench bench-compare vectors clean
+.PHONY: all deps build test unit-test interop bench bench-compare vectors clean demo
 
 all: build
 
@@ -26,6 +26,11 @@ deps:
 ## build: debug build of everything, tests included.
 build: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+
+## demo: the example city federation for real: ceremony, three node processes, the
+## queries of Examples/city/queries.sql checked against the pooled computation.
+demo: deps
+	bash scripts/demo.sh
 
 ## test: build and run every test.
 test: build

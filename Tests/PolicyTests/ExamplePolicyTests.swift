@@ -38,7 +38,7 @@ struct ExamplePolicyTests {
     }
 
     @Test func theCityHealthReportIsApprovedEverywhere() throws {
-        let sql = "SELECT district, COUNT(*), AVG(cost) FROM visits WHERE age > 65 GROUP BY district"
+        let sql = "SELECT district, COUNT(*), AVG(cost), AVG(days) FROM visits WHERE age > 65 GROUP BY district"
         for node in Self.nodes {
             let decision = try Self.decide(node, sql, analyst: "alice")
             guard case .approve = decision.verdict else {
@@ -55,5 +55,27 @@ struct ExamplePolicyTests {
             return
         }
         #expect(denial.message.contains("carol"))
+    }
+
+    /// The demo's queries (`Examples/city/queries.sql`): the histogram and the regression
+    /// are approved by every department, grouping by sex is denied (East Clinic says why).
+    @Test func theDemoQueriesAreDecidedAsTheDemoSays() throws {
+        let histogram = "SELECT WIDTH_BUCKET(age, 0, 100, 10), COUNT(*) FROM visits GROUP BY WIDTH_BUCKET(age, 0, 100, 10)"
+        let regression = "SELECT REGR_SLOPE(cost, age), REGR_INTERCEPT(cost, age), COUNT(*) FROM visits"
+        for node in Self.nodes {
+            for (sql, aggregationProtocol) in [(histogram, AggregationProtocol.secureSum), (regression, .paillier)] {
+                let decision = try Self.decide(node, sql, analyst: "alice", protocol: aggregationProtocol)
+                guard case .approve = decision.verdict else {
+                    Issue.record("\(node) denied \(sql): \(decision)")
+                    continue
+                }
+            }
+        }
+        let bySex = try Self.decide("east-clinic", "SELECT sex, COUNT(*) FROM visits GROUP BY sex", analyst: "alice")
+        guard case .deny(let denial) = bySex.verdict else {
+            Issue.record("east-clinic approved grouping by sex")
+            return
+        }
+        #expect(denial.message.contains("`sex`"), "\(denial.message)")
     }
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make demo`: the example city federation, for real, on this machine.
+#
+# Builds fednode and fedquery in release mode, runs the key ceremony into Keys/demo/
+# (git-ignored; fresh keys every run), starts every department's node as a background
+# process on free loopback ports, waits until the coordinator sees them all (health
+# checks, not sleeps), runs Examples/city/queries.sql with fedquery and checks every
+# answer against the pooled computation (scripts/pooled.py), then stops the nodes —
+# also when interrupted. Node logs are in Keys/demo/logs/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SWIFT="${SWIFT:-swift}"
+CONFIGURATION="${CONFIGURATION:-release}"   # debug: skip the release build while developing
+DEMO=Keys/demo
+CITY=Examples/city
+NODES=(north-hospital south-hospital east-clinic)
+
+echo "demo: building fednode and fedquery ($CONFIGURATION)"
+"$SWIFT" build -c "$CONFIGURATION" --product fednode >&2
+"$SWIFT" build -c "$CONFIGURATION" --product fedquery >&2
+BIN="$("$SWIFT" build -c "$CONFIGURATION" --show-bin-path)"
+
+# Free loopback ports below the ephemeral range (where no outgoing connection takes them).
+read -r -a PORTS <<<"$(python3 - "${#NODES[@]}" <<'PY'
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0]) if __import__("os").path.exists("/proc/sys/net/ipv4/ip_local_port_range") else 32768
+chosen = []
+while len(chosen) < int(sys.argv[1]):
+    port = random.randrange(10000, max(low, 10001))
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    if port not in chosen:
+        chosen.append(port)
+print(" ".join(map(str, chosen)))
+PY
+)"
+
+rm -rf "$DEMO/city" "$DEMO/logs"
+mkdir -p "$DEMO/logs"
+NODE_ARGS=()
+for i in "${!NODES[@]}"; do NODE_ARGS+=(--node "${NODES[$i]}=127.0.0.1:${PORTS[$i]}"); done
+echo "demo: key ceremony (CA, node and analyst certificates, a 2048-bit threshold Paillier key) into $DEMO/city"
+"$BIN/fednode" federation init --id city --out "$DEMO/city" --threshold 2 --catalog "$CITY/catalog.yaml" \
+    --analyst alice --analyst carol "${NODE_ARGS[@]}" >/dev/null
+
+PIDS=()
+stop_nodes() {
+    if [ "${#PIDS[@]}" -gt 0 ]; then
+        echo "demo: stopping the nodes (SIGTERM: each drains and exits)"
+        kill -TERM "${PIDS[@]}" 2>/dev/null || true
+        wait "${PIDS[@]}" 2>/dev/null || true
+        PIDS=()
+    fi
+}
+trap stop_nodes EXIT
+trap 'stop_nodes; exit 130' INT TERM
+
+for i in "${!NODES[@]}"; do
+    node="${NODES[$i]}"
+    dir="$DEMO/city/nodes/$node"
+    cp "$CITY/nodes/$node/policies/"*.yaml "$dir/policies/"
+    sed -i "s|datasets: {}|datasets:\n  visits: {csv: $PWD/$CITY/nodes/$node/visits.csv}|" "$dir/node.yaml"
+    "$BIN/fednode" serve --config "$dir/node.yaml" >"$DEMO/logs/$node.log" 2>&1 &
+    PIDS+=($!)
+    echo "demo: started $node on 127.0.0.1:${PORTS[$i]} (pid $!)"
+done
+
+CONFIG="$DEMO/city/analysts/alice/fedquery.yaml"
+echo "demo: waiting until the coordinator sees every department"
+for attempt in $(seq 1 300); do
+    if status="$("$BIN/fedquery" status --config "$CONFIG" 2>/dev/null)" \
+        && [ "$(grep -c '  reachable' <<<"$status")" -eq "${#NODES[@]}" ]; then
+        break
+    fi
+    if [ "$attempt" -eq 300 ]; then echo "demo: the nodes did not become healthy; see $DEMO/logs/" >&2; exit 1; fi
+    sleep 0.2
+done
+echo "$status"
+
+DATA=()
+for node in "${NODES[@]}"; do DATA+=(--data "$CITY/nodes/$node"); done
+python3 scripts/demo-queries.py --fedquery "$BIN/fedquery" --config "$CONFIG" "${DATA[@]}"
