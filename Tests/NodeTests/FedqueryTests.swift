@@ -12,6 +12,7 @@ let fedqueryPath = builtExecutable("fedquery")
 final class ProcessFederation {
     let directory: TemporaryDirectory
     let root: String
+    let names: [String]
     let ports: [String: Int]
     private(set) var nodes: [String: ServeProcess] = [:]
 
@@ -38,28 +39,38 @@ final class ProcessFederation {
             purpose: "fedquery tests"
         """
 
-    init() throws {
+    init(nodes names: [String] = ["north", "south"]) throws {
         directory = try TemporaryDirectory()
         root = directory.path + "/city"
-        ports = ["north": try freePort(), "south": try freePort()]
+        self.names = names
+        var ports: [String: Int] = [:]
+        for name in names { ports[name] = try freePort() }
+        self.ports = ports
         let catalogPath = try directory.write(jointCatalog, to: "catalog.yaml")
         var arguments = [
             "federation", "init", "--id", "city", "--out", root, "--analyst", "alice", "--threshold", "2",
             "--insecure-test-paillier-bits", "512", "--catalog", catalogPath,
         ]
-        for name in ["north", "south"] { arguments += ["--node", "\(name)=127.0.0.1:\(ports[name]!)"] }
+        for name in names { arguments += ["--node", "\(name)=127.0.0.1:\(ports[name]!)"] }
         let ceremony = try run(fednodePath, arguments)
         try #require(ceremony.status == 0, "\(ceremony.error)")
-        for name in ["north", "south"] {
+        for name in names {
             let node = root + "/nodes/\(name)"
             try Self.rows.write(toFile: node + "/visits.csv", atomically: true, encoding: .utf8)
             try Self.policy.write(toFile: node + "/policies/open.yaml", atomically: true, encoding: .utf8)
             let config = try String(contentsOfFile: node + "/node.yaml", encoding: .utf8)
             try config.replacingOccurrences(of: "datasets: {}", with: "datasets:\n  visits: {csv: visits.csv}")
                 .write(toFile: node + "/node.yaml", atomically: true, encoding: .utf8)
-            nodes[name] = try ServeProcess(config: node + "/node.yaml", log: directory.path + "/\(name).log")
+            try start(name)
         }
     }
+
+    /// Starts (or restarts) node `name`'s `fednode serve` process.
+    func start(_ name: String) throws {
+        nodes[name] = try ServeProcess(config: root + "/nodes/\(name)/node.yaml", log: directory.path + "/\(name).log")
+    }
+
+    func process(_ name: String) -> ServeProcess { nodes[name]! }
 
     deinit {
         for node in nodes.values { _ = node.terminate() }
@@ -78,7 +89,7 @@ final class ProcessFederation {
         var last = ProcessResult(status: -1, output: "", error: "")
         while Date() < deadline {
             last = try fedquery(["status"])
-            if last.status == 0, last.output.components(separatedBy: "  reachable").count == 3 { return }
+            if last.status == 0, last.output.components(separatedBy: "  reachable").count == names.count + 1 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("the federation did not become ready: \(last.output) \(last.error)")
