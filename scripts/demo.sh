@@ -7,6 +7,9 @@
 # checks, not sleeps), runs Examples/city/queries.sql with fedquery and checks every
 # answer against the pooled computation (scripts/pooled.py), then stops the nodes —
 # also when interrupted. Node logs are in Keys/demo/logs/.
+#
+# ROWS=N and SEED=S generate other data (scripts/make-example-data.py, up to 1,000,000
+# rows per department) into Keys/demo/data instead of the committed files.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -39,8 +42,13 @@ print(" ".join(map(str, chosen)))
 PY
 )"
 
-rm -rf "$DEMO/city" "$DEMO/logs"
+rm -rf "$DEMO/city" "$DEMO/logs" "$DEMO/data"
 mkdir -p "$DEMO/logs"
+DATA_DIR="$CITY/nodes"
+if [ -n "${ROWS:-}" ] || [ -n "${SEED:-}" ]; then
+    python3 scripts/make-example-data.py --out "$DEMO/data" ${ROWS:+--rows "$ROWS"} ${SEED:+--seed "$SEED"}
+    DATA_DIR="$DEMO/data"
+fi
 NODE_ARGS=()
 for i in "${!NODES[@]}"; do NODE_ARGS+=(--node "${NODES[$i]}=127.0.0.1:${PORTS[$i]}"); done
 echo "demo: key ceremony (CA, node and analyst certificates, a 2048-bit threshold Paillier key) into $DEMO/city"
@@ -63,7 +71,7 @@ for i in "${!NODES[@]}"; do
     node="${NODES[$i]}"
     dir="$DEMO/city/nodes/$node"
     cp "$CITY/nodes/$node/policies/"*.yaml "$dir/policies/"
-    sed -i "s|datasets: {}|datasets:\n  visits: {csv: $PWD/$CITY/nodes/$node/visits.csv}|" "$dir/node.yaml"
+    sed -i "s|datasets: {}|datasets:\n  visits: {csv: $PWD/$DATA_DIR/$node/visits.csv}|" "$dir/node.yaml"
     "$BIN/fednode" serve --config "$dir/node.yaml" >"$DEMO/logs/$node.log" 2>&1 &
     PIDS+=($!)
     echo "demo: started $node on 127.0.0.1:${PORTS[$i]} (pid $!)"
@@ -82,5 +90,5 @@ done
 echo "$status"
 
 DATA=()
-for node in "${NODES[@]}"; do DATA+=(--data "$CITY/nodes/$node"); done
+for node in "${NODES[@]}"; do DATA+=(--data "$DATA_DIR/$node"); done
 python3 scripts/demo-queries.py --fedquery "$BIN/fedquery" --config "$CONFIG" "${DATA[@]}"

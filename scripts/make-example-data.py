@@ -2,7 +2,9 @@
 """Writes the example city's hospital visits (Examples/city/nodes/*/visits.csv).
 
 Deterministic (a fixed seed per node), so the committed files can be checked with
---check. The rows are synthetic: no real person is in them.
+--check. The rows are synthetic: no real person is in them. `--seed`, `--rows` (up to
+1,000,000 per department) and `--out` write other, larger or differently drawn data
+elsewhere, e.g. `--rows 1000000 --out /tmp/city` for a load test.
 """
 import argparse
 import io
@@ -52,11 +54,21 @@ def text(seed, count, weights):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if a committed file differs")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="added to every department's own seed (0: the committed files)")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows per department, 1 to 1000000 (default: each department's own count)")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT,
+                        help="folder with one subfolder per department (default: Examples/city/nodes)")
     arguments = parser.parse_args()
+    if arguments.rows is not None and not 1 <= arguments.rows <= 1_000_000:
+        parser.error("--rows must be 1 to 1000000 (the catalog's max_rows_per_node)")
+    if arguments.check and (arguments.seed or arguments.rows is not None or arguments.out != ROOT):
+        parser.error("--check verifies the committed files: no --seed, --rows or --out")
     stale = []
     for node, (seed, count, weights) in NODES.items():
-        path = ROOT / node / "visits.csv"
-        wanted = text(seed, count, weights)
+        path = arguments.out / node / "visits.csv"
+        wanted = text(seed + arguments.seed, arguments.rows or count, weights)
         if arguments.check:
             if not path.exists() or path.read_text() != wanted:
                 stale.append(str(path))
@@ -65,7 +77,7 @@ def main():
             path.write_text(wanted)
     if stale:
         sys.exit("make-example-data: out of date (run scripts/make-example-data.py): " + ", ".join(stale))
-    print("make-example-data: " + ("OK" if arguments.check else "written"))
+    print("make-example-data: " + ("OK" if arguments.check else f"written to {arguments.out}"))
 
 
 if __name__ == "__main__":
