@@ -252,7 +252,13 @@ extension Plan {
     }
 
     /// SHA-256 of `canonicalEncoding`.
-    public var hash: [UInt8] { Array(SHA256.hash(data: canonicalEncoding)) }
+    public var hash: [UInt8] { encodingAndHash.hash }
+
+    /// `canonicalEncoding` and `hash` from one encoding, for callers that need both.
+    public var encodingAndHash: (encoding: [UInt8], hash: [UInt8]) {
+        let encoding = canonicalEncoding
+        return (encoding, Array(SHA256.hash(data: encoding)))
+    }
 
     /// `text` in double quotes with `\\`, `"` and control characters escaped, so no
     /// name can forge another line of the encoding.

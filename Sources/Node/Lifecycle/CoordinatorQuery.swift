@@ -22,6 +22,9 @@ struct CoordinatorQuery: Sendable {
 
     let queryID: [UInt8]
     let plan: Plan
+    /// The plan's canonical encoding, computed once: the proposal carries it and the
+    /// plan hash is its SHA-256.
+    let planEncoding: [UInt8]
     let planHash: [UInt8]
     let sql: String
     let analyst: String
@@ -40,7 +43,7 @@ struct CoordinatorQuery: Sendable {
     ) {
         self.queryID = queryID
         self.plan = plan
-        planHash = plan.hash
+        (planEncoding, planHash) = plan.encodingAndHash
         self.sql = sql
         self.analyst = analyst
         self.participants = participants
@@ -52,7 +55,7 @@ struct CoordinatorQuery: Sendable {
     var proposal: Fedstat_V1_Proposal {
         var proposal = Fedstat_V1_Proposal()
         proposal.queryID = Data(queryID)
-        proposal.plan = Data(plan.canonicalEncoding)
+        proposal.plan = Data(planEncoding)
         proposal.planHash = Data(planHash)
         proposal.analyst = analyst
         proposal.participants = participants
@@ -74,10 +77,15 @@ struct CoordinatorQuery: Sendable {
         return error
     }
 
-    private func checkIDs(_ queryID: Data, _ planHash: Data?, from node: String, step: QueryStep) throws(QueryError) {
-        guard Array(queryID) == self.queryID else {
+    /// The query id a node answered for must be this query's.
+    static func checkQueryID(_ received: Data, is expected: [UInt8], from node: String, step: QueryStep) throws(QueryError) {
+        guard Array(received) == expected else {
             throw QueryError(.malformed, "\(node) answered for another query id", node: node, step: step)
         }
+    }
+
+    private func checkIDs(_ queryID: Data, _ planHash: Data?, from node: String, step: QueryStep) throws(QueryError) {
+        try Self.checkQueryID(queryID, is: self.queryID, from: node, step: step)
         if let planHash, Array(planHash) != self.planHash {
             throw QueryError(.malformed, "\(node) answered for another plan", node: node, step: step)
         }
@@ -238,8 +246,10 @@ struct CoordinatorQuery: Sendable {
         partials response: Fedstat_V1_PartialDecryptionResponse, from node: String, index: Int,
         key: ThresholdPublicKey, aggregate: [Ciphertext], queryID: [UInt8]
     ) -> Result<[VerifiedPartialDecryption], QueryError> {
-        guard Array(response.queryID) == queryID else {
-            return .failure(QueryError(.malformed, "\(node) answered for another query id", node: node, step: .decrypt))
+        do {
+            try checkQueryID(response.queryID, is: queryID, from: node, step: .decrypt)
+        } catch {
+            return .failure(error)
         }
         guard response.partialDecryptions.count == aggregate.count else {
             return .failure(

@@ -107,8 +107,7 @@ struct ParticipantQuery: Sendable {
         } catch {
             throw Refusal(.invalidArgument, "this node cannot plan the query with its catalog: \(error.description)")
         }
-        let encoding = plan.canonicalEncoding
-        let planHash = Array(SHA256.hash(data: encoding))
+        let (encoding, planHash) = plan.encodingAndHash
         guard planHash == Array(proposal.planHash), encoding == Array(proposal.plan) else {
             throw Refusal(
                 .invalidArgument,
