@@ -158,7 +158,7 @@ def compare(federated, pooled_result):
             cell = row[column]
             if cell is None:
                 continue
-            want = shown(expected[index]) if expected is not None else "(no such group)"
+            want = (shown(expected[index]) or "NULL") if expected is not None else "(no such group)"
             label = "/".join(str(k) for k in key) or "all"
             ok = cell == want
             compared += 1

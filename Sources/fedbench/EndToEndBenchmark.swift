@@ -170,7 +170,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             for try await value in tasks { if let value { result = value } }
             return result
         }
-        let medians = timings.map(Self.median)
+        let medians = timings.map(median)
         let fields = [
             "\"benchmark\":\"e2e\"", "\"nodes\":\(nodes)", "\"values\":\(values)", "\"protocol\":\"\(`protocol`.rawValue)\"",
             "\"rows_per_node\":\(rows)", "\"rounds\":\(rounds)", "\"median_ms\":\(String(format: "%.2f", medians[0]))",
@@ -194,11 +194,6 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         }
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
     /// Times `rounds` queries on every federation (after one warm-up each), alternating
     /// between them round by round, each over one analyst connection opened once (as
     /// MPyC's parties connect once: what is timed is the query, not a TLS handshake).
@@ -212,11 +207,10 @@ struct EndToEndBenchmark: AsyncParsableCommand {
                 for (index, client) in clients.enumerated() {
                     let started = ContinuousClock.now
                     let (counted, phases) = try await submit(sql, protocol: protocols[index], with: client)
-                    let elapsed = ContinuousClock.now - started
+                    let ms = seconds(since: started) * 1000
                     guard counted == expectedRows else {
                         throw ValidationError("the query counted \(counted) rows, expected \(expectedRows)")
                     }
-                    let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
                     if round > 0 { timings[index].append(ms) }
                     // The coordinator's own split (whole milliseconds): where the time goes.
                     let split =

@@ -41,7 +41,7 @@ struct FedQuery: AsyncParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data(("fedquery: " + failure.message + "\n").utf8))
+            writeError("fedquery: " + failure.message + "\n")
             Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
@@ -49,7 +49,7 @@ struct FedQuery: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            writeError(fullMessage(for: error) + "\n")
             Foundation.exit(Failure.usage)
         }
     }
