@@ -5,10 +5,11 @@ import Testing
 /// The built `fedquery`.
 let fedqueryPath = builtExecutable("fedquery")
 
-/// Two real `fednode serve` processes (north, south) of federation `city`, made by the
-/// real ceremony with the joint-query catalog, each with the same five-row CSV of visits
-/// and a policy that allows count, sum and avg with `min_group_size: 3`; and analyst
-/// alice's files.
+/// Real `fednode serve` processes of federation `city`, made by the real ceremony, and
+/// analyst alice's files. By default two nodes (north, south) with the joint-query
+/// catalog, each with the same five-row CSV of visits and a policy that allows count,
+/// sum and avg with `min_group_size: 3`; `catalog` and `prepare` (which writes a node's
+/// data and policies into its folder before it starts) set up another federation.
 final class ProcessFederation {
     let directory: TemporaryDirectory
     let root: String
@@ -39,14 +40,17 @@ final class ProcessFederation {
             purpose: "fedquery tests"
         """
 
-    init(nodes names: [String] = ["north", "south"]) throws {
+    init(
+        nodes names: [String] = ["north", "south"], catalog: String = jointCatalog,
+        prepare: (_ name: String, _ folder: String) throws -> Void = ProcessFederation.writeTestData
+    ) throws {
         directory = try TemporaryDirectory()
         root = directory.path + "/city"
         self.names = names
         var ports: [String: Int] = [:]
         for name in names { ports[name] = try freePort() }
         self.ports = ports
-        let catalogPath = try directory.write(jointCatalog, to: "catalog.yaml")
+        let catalogPath = try directory.write(catalog, to: "catalog.yaml")
         var arguments = [
             "federation", "init", "--id", "city", "--out", root, "--analyst", "alice", "--threshold", "2",
             "--insecure-test-paillier-bits", "512", "--catalog", catalogPath,
@@ -55,14 +59,24 @@ final class ProcessFederation {
         let ceremony = try run(fednodePath, arguments)
         try #require(ceremony.status == 0, "\(ceremony.error)")
         for name in names {
-            let node = root + "/nodes/\(name)"
-            try Self.rows.write(toFile: node + "/visits.csv", atomically: true, encoding: .utf8)
-            try Self.policy.write(toFile: node + "/policies/open.yaml", atomically: true, encoding: .utf8)
-            let config = try String(contentsOfFile: node + "/node.yaml", encoding: .utf8)
-            try config.replacingOccurrences(of: "datasets: {}", with: "datasets:\n  visits: {csv: visits.csv}")
-                .write(toFile: node + "/node.yaml", atomically: true, encoding: .utf8)
+            try prepare(name, root + "/nodes/\(name)")
             try start(name)
         }
+    }
+
+    /// The default data: `rows` as the node's visits, `policy` as its only policy.
+    static func writeTestData(_ name: String, _ folder: String) throws {
+        try rows.write(toFile: folder + "/visits.csv", atomically: true, encoding: .utf8)
+        try policy.write(toFile: folder + "/policies/open.yaml", atomically: true, encoding: .utf8)
+        try useCSV("visits.csv", forVisitsIn: folder + "/node.yaml")
+    }
+
+    /// Points the `visits` dataset of the node configuration at `csv` (relative to the
+    /// configuration's folder, or absolute).
+    static func useCSV(_ csv: String, forVisitsIn nodeConfig: String) throws {
+        let config = try String(contentsOfFile: nodeConfig, encoding: .utf8)
+        try config.replacingOccurrences(of: "datasets: {}", with: "datasets:\n  visits: {csv: \(csv)}")
+            .write(toFile: nodeConfig, atomically: true, encoding: .utf8)
     }
 
     /// Starts (or restarts) node `name`'s `fednode serve` process.
@@ -83,7 +97,7 @@ final class ProcessFederation {
         try run(fedqueryPath, arguments + ["--config", analystConfig])
     }
 
-    /// Polls `fedquery status` (not a fixed sleep) until the coordinator sees both nodes.
+    /// Polls `fedquery status` (not a fixed sleep) until the coordinator sees every node.
     func waitUntilReady() async throws {
         let deadline = Date().addingTimeInterval(90)
         var last = ProcessResult(status: -1, output: "", error: "")
