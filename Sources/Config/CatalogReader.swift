@@ -8,6 +8,7 @@ extension FederationConfig {
     /// catalog:
     ///   visits:                       # dataset name: [a-z][a-z0-9_]*
     ///     max_rows_per_node: 1000000  # required, 1 ... 10^12
+    ///     held_by: [north, south]     # optional: the nodes that hold it (default: every node)
     ///     columns:                    # ordered mapping; at least one column
     ///       district: {type: category, values: [north, south, east]}
     ///       age:      {type: integer, min: 0, max: 120}
@@ -22,12 +23,14 @@ extension FederationConfig {
     /// with at most `s` decimals, `min` ≤ `max`, and both scaled by 10^s must fit in a
     /// signed 64-bit integer. A category column needs `values`: at least one, non-empty,
     /// all different. Keys that do not belong to a column's type, and unknown keys, are
-    /// refused. An absent or empty `catalog` is a catalog without datasets.
+    /// refused. An absent or empty `catalog` is a catalog without datasets. `held_by`
+    /// lists distinct node members of this federation; a query over the dataset has
+    /// exactly those nodes as participants.
     ///
     /// - Throws: ``ConfigError`` naming the file, the key path (for example
     ///   `catalog.visits.columns.cost.max`) and the line of the offending value.
     public func parsedCatalog() throws(ConfigError) -> Catalog {
-        var reader = CatalogReader(raw: catalog)
+        var reader = CatalogReader(raw: catalog, nodes: nodes.map(\.name))
         return try reader.read()
     }
 }
@@ -36,7 +39,8 @@ extension FederationConfig {
 /// section (`fednode federation init --catalog FILE` copies it into `federation.yaml`).
 public enum CatalogFile {
     /// Reads and checks the catalog file at `path`; errors name the file, key path and
-    /// line. Returns the catalog and its YAML, ready to be `FederationConfig.catalog`.
+    /// line. `held_by` names are checked as names only (the ceremony checks them against
+    /// its nodes when it writes `federation.yaml`). Returns the catalog and its YAML, ready to be `FederationConfig.catalog`.
     public static func load(path: String) throws(ConfigError) -> (catalog: Catalog, yaml: RawYAML) {
         let text = try FilePaths.read(path)
         var reader = YAMLReader(file: path)
@@ -53,7 +57,7 @@ public enum CatalogFile {
 /// Reads the `catalog` section of `federation.yaml` into a ``Catalog``.
 struct CatalogReader {
     /// The keys of a dataset.
-    static let datasetKeys = ["max_rows_per_node", "columns"]
+    static let datasetKeys = ["max_rows_per_node", "columns", "held_by"]
     /// The keys of a column.
     static let columnKeys = ["type", "nullable", "min", "max", "values"]
     /// The largest `max_rows_per_node`: 10^12 rows leaves headroom for sums over many
@@ -65,9 +69,12 @@ struct CatalogReader {
     private let raw: RawYAML
     private var reader: YAMLReader
     private let root: String
+    /// The federation's node names, to check `held_by` against (nil: names only).
+    private let nodes: [String]?
 
-    init(raw: RawYAML) {
+    init(raw: RawYAML, nodes: [String]? = nil) {
         self.raw = raw
+        self.nodes = nodes
         self.reader = YAMLReader(file: raw.file)
         self.root = raw.keyPath.isEmpty ? "catalog" : raw.keyPath
     }
@@ -122,7 +129,36 @@ struct CatalogReader {
             let columnName = try reader.catalogName(key, at: columnsPath, what: "column")
             columns.append(try column(named: columnName, value, at: YAMLReader.child(columnsPath, columnName)))
         }
-        return Dataset(name: name, columns: columns, maxRowsPerNode: Int64(rows))
+        var heldBy: [String]?
+        if let node = fields.optional("held_by") {
+            heldBy = try holders(node, of: name, at: YAMLReader.child(path, "held_by"))
+        }
+        return Dataset(name: name, columns: columns, maxRowsPerNode: Int64(rows), heldBy: heldBy)
+    }
+
+    /// `held_by`: at least one node name, none twice, each a node of the federation.
+    private mutating func holders(_ node: Node, of dataset: String, at path: String) throws(ConfigError) -> [String] {
+        let items = try reader.sequence(node, at: path, of: "node names")
+        guard !items.isEmpty else {
+            throw reader.error(
+                .invalidValue, at: path, node.mark,
+                "dataset `\(dataset)` is held by no node; list the nodes that hold it, or leave `held_by` out when every node does")
+        }
+        var names: [String] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = YAMLReader.item(path, index)
+            let name = try reader.string(item, at: itemPath, "a node name")
+            if names.contains(name) {
+                throw reader.error(.duplicateValue, at: itemPath, item.mark, "node `\(name)` is listed twice")
+            }
+            if let nodes, !nodes.contains(name) {
+                throw reader.error(
+                    .invalidValue, at: itemPath, item.mark,
+                    "`\(name)` is not a node of this federation (its nodes: \(nodes.joined(separator: ", ")))")
+            }
+            names.append(name)
+        }
+        return names
     }
 
     private mutating func column(named name: String, _ node: Node, at path: String) throws(ConfigError) -> Column {

@@ -59,23 +59,32 @@ extension NodeConfig {
     /// dataset without a source is not an error (this node holds no rows of it).
     ///
     /// - Throws: ``ConfigError`` of code ``ConfigError/Code/invalidValue`` at
-    ///   `datasets.<name>` for a dataset the catalog does not have.
+    ///   `datasets.<name>` for a dataset the catalog does not have, or one whose
+    ///   `held_by` does not name this node.
     @discardableResult
     public func validateDatasets(against catalog: Catalog) throws(ConfigError) -> [DatasetSource] {
         var reader = SourceMappingReader(raw: datasets)
         let entries = try reader.read()
-        for entry in entries where catalog.datasets.first(where: { $0.name == entry.source.dataset }) == nil {
-            let known = catalog.datasets.map { "`\($0.name)`" }.joined(separator: ", ")
-            let list = known.isEmpty ? "the catalog has no datasets" : "the catalog's datasets are \(known)"
-            throw ConfigError(
-                code: .invalidValue,
-                file: datasets.file,
-                keyPath: entry.keyPath,
-                line: entry.position?.line,
-                column: entry.position?.column,
-                message:
-                    "`\(entry.source.dataset)` is not a dataset of the federation's catalog (\(list)); fix the name here, or ask the federation admin to add the dataset to federation.yaml"
-            )
+        func refuse(_ entry: SourceMappingReader.Entry, _ message: String) -> ConfigError {
+            ConfigError(
+                code: .invalidValue, file: datasets.file, keyPath: entry.keyPath, line: entry.position?.line,
+                column: entry.position?.column, message: message)
+        }
+        for entry in entries {
+            guard let dataset = catalog.dataset(named: entry.source.dataset) else {
+                let known = catalog.datasets.map { "`\($0.name)`" }.joined(separator: ", ")
+                let list = known.isEmpty ? "the catalog has no datasets" : "the catalog's datasets are \(known)"
+                throw refuse(
+                    entry,
+                    "`\(entry.source.dataset)` is not a dataset of the federation's catalog (\(list)); fix the name here, or ask the federation admin to add the dataset to federation.yaml")
+            }
+            // A node the catalog does not list in `held_by` is never asked about the
+            // dataset: its rows would silently be left out of every answer.
+            if let heldBy = dataset.heldBy, !heldBy.contains(name) {
+                throw refuse(
+                    entry,
+                    "the catalog says dataset `\(entry.source.dataset)` is held by \(heldBy.joined(separator: ", ")), not by this node (\(name)), so no query would read these rows; remove the mapping, or ask the federation admin to add \(name) to `held_by`")
+            }
         }
         return entries.map(\.source)
     }

@@ -148,6 +148,7 @@ public enum Ceremony {
             paillier: FederationConfig.PaillierSettings(publicKey: paillier.publicKey.serialized(), threshold: options.threshold),
             members: members, catalog: options.catalog ?? .emptyMapping)
         try federation.validate()
+        _ = try federation.parsedCatalog()  // `held_by` names must be nodes of this federation
         try write(out + "/federation.yaml", text: federation.render())
         return Report(
             federationFile: out + "/federation.yaml", nodeConfigs: nodeConfigs, analystConfigs: analystConfigs,

@@ -17,7 +17,7 @@ public struct Catalog: Sendable, Equatable {
     }
 }
 
-/// One dataset: its columns and how many rows a single node may hold.
+/// One dataset: its columns, how many rows a single node may hold, and which nodes hold it.
 public struct Dataset: Sendable, Equatable {
     /// Lowercase letters, digits and `_`, starting with a letter.
     public var name: String
@@ -27,12 +27,26 @@ public struct Dataset: Sendable, Equatable {
     /// number of participants to prove that no sum can overflow; a source with more
     /// rows fails the query rather than risk a wrapped sum.
     public var maxRowsPerNode: Int64
+    /// The nodes that hold the dataset (`held_by` in the catalog), or nil when every node
+    /// of the federation does. A query over the dataset has exactly these participants.
+    public var heldBy: [String]?
 
-    public init(name: String, columns: [Column], maxRowsPerNode: Int64) {
+    public init(name: String, columns: [Column], maxRowsPerNode: Int64, heldBy: [String]? = nil) {
         precondition(maxRowsPerNode >= 1, "a dataset holds at least one row per node")
+        precondition(heldBy.map { !$0.isEmpty } ?? true, "a dataset is held by at least one node")
         self.name = name
         self.columns = columns
         self.maxRowsPerNode = maxRowsPerNode
+        self.heldBy = heldBy
+    }
+
+    /// The participants of every query over this dataset: the federation's nodes (in
+    /// federation order) that hold it. Fixed by the catalog rather than chosen per query,
+    /// so no one can ask the same question of two different sets of departments and
+    /// subtract the answers to learn one department's subtotal.
+    public func participants(amongNodes nodes: [String]) -> [String] {
+        guard let heldBy else { return nodes }
+        return nodes.filter(heldBy.contains)
     }
 
     /// The column called `name` and its index (case-insensitive).

@@ -226,6 +226,37 @@ struct CatalogConfigTests {
         )
     }
 
+    // MARK: Holders
+
+    @Test func heldByNamesTheParticipantsInFederationOrder() throws {
+        let catalog = try parse("  visits:\n    max_rows_per_node: 1\n    held_by: [utility, hospital-north]\n    columns: {a: {type: boolean}}")
+        let visits = try #require(catalog.dataset(named: "visits"))
+        #expect(visits.heldBy == ["utility", "hospital-north"])
+        #expect(visits.participants(amongNodes: ["hospital-north", "civil-affairs", "utility"]) == ["hospital-north", "utility"])
+        // Without `held_by` every node holds the dataset.
+        let open = try #require(try parse(Self.good).dataset(named: "visits"))
+        #expect(open.heldBy == nil)
+        #expect(open.participants(amongNodes: ["hospital-north", "civil-affairs"]) == ["hospital-north", "civil-affairs"])
+    }
+
+    @Test func heldByErrors() {
+        func held(_ value: String) -> String {
+            "  visits:\n    max_rows_per_node: 1\n    held_by: \(value)\n    columns: {a: {type: boolean}}"
+        }
+        expectError(.invalidValue, "catalog.visits.held_by", line: 30, mentioning: ["held by no node"], in: held("[]"))
+        expectError(.wrongType, "catalog.visits.held_by", line: 30, mentioning: ["list of node names"], in: held("utility"))
+        expectError(
+            .duplicateValue, "catalog.visits.held_by[1]", line: 30, mentioning: ["`utility` is listed twice"],
+            in: held("[utility, utility]"))
+        // An analyst is a member but holds no data; a typo is no member at all.
+        for stranger in ["alice", "hospital-nort"] {
+            expectError(
+                .invalidValue, "catalog.visits.held_by[1]", line: 30,
+                mentioning: ["`\(stranger)` is not a node of this federation", "hospital-north, civil-affairs, utility"],
+                in: held("[utility, \(stranger)]"))
+        }
+    }
+
     // MARK: Columns
 
     @Test func columnErrors() {
@@ -602,5 +633,16 @@ struct SourceMappingTests {
         expectConfigError(.invalidValue, file: file, keyPath: "datasets.visits", line: 9, mentioning: ["no datasets"]) {
             try config.validateDatasets(against: Catalog(datasets: []))
         }
+        // A dataset the catalog says other nodes hold: this node's rows would never be read.
+        var elsewhere = payments
+        elsewhere.heldBy = ["civil-affairs", "utility"]
+        expectConfigError(
+            .invalidValue, file: file, keyPath: "datasets.payments", line: 10,
+            mentioning: ["held by civil-affairs, utility, not by this node (hospital-north)"]
+        ) {
+            try config.validateDatasets(against: Catalog(datasets: [visits, elsewhere]))
+        }
+        elsewhere.heldBy = ["utility", "hospital-north"]
+        #expect(try config.validateDatasets(against: Catalog(datasets: [visits, elsewhere])).count == 2)
     }
 }

@@ -42,20 +42,28 @@ func openPolicy(minGroupSize: Int = 1, minParties: Int = 2, protocols: String = 
     """
 }
 
-/// A federation of real nodes with data and policies: every node holds `rowsPerNode`
-/// deterministic rows of `visits` in a CSV file and the given policy.
+/// A federation of real nodes with data and policies: every node (or, with `holders`,
+/// every holder, named in the catalog's `held_by`) holds `rowsPerNode` deterministic rows
+/// of `visits` in a CSV file and the given policy.
 struct JointFixture {
     let federation: TestFederation
     let nodes: [String]
-    /// Every node's CSV lines (without the header).
+    /// The nodes that hold `visits`: the participants of every query.
+    let holders: [String]
+    /// Every holder's CSV lines (without the header).
     let rows: [String: [String]]
 
-    init(nodes: [String], rowsPerNode: Int = 120, policies: [String: String] = [:], seed: UInt64 = 7, threshold: Int? = nil) throws {
-        federation = try TestFederation(nodes: nodes, analysts: ["alice", "carol"], threshold: threshold, catalog: jointCatalog)
+    init(
+        nodes: [String], holders: [String]? = nil, rowsPerNode: Int = 120, policies: [String: String] = [:], seed: UInt64 = 7,
+        threshold: Int? = nil
+    ) throws {
+        let catalog = holders.map { jointCatalog.replacingOccurrences(of: "  columns:", with: "  held_by: [\($0.joined(separator: ", "))]\n  columns:") }
+        federation = try TestFederation(nodes: nodes, analysts: ["alice", "carol"], threshold: threshold, catalog: catalog ?? jointCatalog)
         self.nodes = nodes
+        self.holders = holders ?? nodes
         var generator = SplitMix64(seed: seed)
         var rows: [String: [String]] = [:]
-        for (index, node) in nodes.enumerated() {
+        for (index, node) in nodes.enumerated() where self.holders.contains(node) {
             var lines: [String] = []
             for row in 0..<(rowsPerNode + index * 7) {
                 let district = ["north", "south", "east"][Int(generator.next() % 3)]
@@ -92,12 +100,12 @@ struct JointFixture {
         get throws { try CatalogFile.load(path: federation.directory.path("catalog.yaml")).catalog }
     }
 
-    /// The answer of a pooled computation over every node's rows (one CSV with all of
+    /// The answer of a pooled computation over every holder's rows (one CSV with all of
     /// them), as text: what the federation must reproduce digit for digit.
     func pooled(_ sql: String, minGroupSize: Int = 1, digits: Int = 15) throws -> [[String]] {
         let catalog = try catalog
-        let plan = try Planner.plan(sql: sql, catalog: catalog, participants: nodes.count)
-        let all = nodes.flatMap { rows[$0]! }
+        let plan = try Planner.plan(sql: sql, catalog: catalog, participants: holders.count)
+        let all = holders.flatMap { rows[$0]! }
         let path = try federation.directory.write(
             "district,age,cost,days,chronic\n" + all.joined(separator: "\n") + "\n", to: "pooled.csv")
         var source = try openSource(

@@ -87,6 +87,39 @@ struct JointQueryTests {
         }
     }
 
+    /// A dataset the catalog says only some nodes hold (`held_by`) is computed among
+    /// exactly those nodes, whichever node coordinates; the others take no part and
+    /// record nothing.
+    @Test(arguments: [Fedstat_V1_AggregationProtocol.secureSum, .paillier])
+    func aDatasetHeldBySomeNodesIsComputedAmongThem(_ aggregationProtocol: Fedstat_V1_AggregationProtocol) async throws {
+        let fixture = try JointFixture(nodes: ["north", "south", "east", "bureau"], holders: ["north", "east", "bureau"], threshold: 3)
+        try await withRunningNodes(fixture.federation, fixture.nodes) { _ in
+            let sql = "SELECT district, COUNT(*), AVG(cost) FROM visits GROUP BY district"
+            // South coordinates without holding the dataset.
+            let outcome = try await submit(sql, protocol: aggregationProtocol, to: "south", in: fixture.federation)
+            #expect(outcome.failure == nil, "\(String(describing: outcome.failure))")
+            #expect(outcome.result?.participants == ["north", "east", "bureau"])
+            #expect(outcome.texts == (try fixture.pooled(sql)))
+            for node in ["north", "east", "bureau"] {
+                #expect(try fixture.auditRecords(node, queryID: outcome.queryID).map(\.record.kind) == [.proposal, .decision, .release])
+            }
+            #expect(try fixture.auditRecords("south", queryID: outcome.queryID).isEmpty)
+        }
+    }
+
+    /// Threshold Paillier needs t partial decryptions from participants: a dataset held
+    /// by fewer nodes is refused before anything is proposed, with the reason.
+    @Test func paillierNeedsAsManyHoldersAsTheThreshold() async throws {
+        let fixture = try JointFixture(nodes: ["north", "south", "east"], holders: ["north", "east"], threshold: 3)
+        try await withRunningNodes(fixture.federation, ["north"]) { _ in
+            let outcome = try await submit("SELECT COUNT(*) FROM visits", protocol: .paillier, to: "north", in: fixture.federation)
+            let failure = try #require(outcome.failure)
+            #expect(failure.code == "unavailable")
+            #expect(failure.message.contains("held by 2 of the federation's nodes, fewer than the 3 partial decryptions"))
+            #expect(try fixture.auditRecords("north", queryID: outcome.queryID).isEmpty)
+        }
+    }
+
     /// A stopped node fails the query within its deadline, naming the node and the step;
     /// the reachable nodes record the abort.
     @Test func aStoppedNodeFailsTheQueryCleanly() async throws {

@@ -43,7 +43,7 @@ struct ProtocolAttackTests {
     }
 
     @Test func theDecryptionGuardRefusesAnythingButTheFullProduct() async throws {
-        let fixture = try JointFixture(nodes: ["north", "south", "east", "west"], threshold: 2)
+        let fixture = try JointFixture(nodes: ["north", "south", "east", "west"], holders: ["south", "east"], threshold: 2)
         try await withRunningNodes(fixture.federation, ["south", "east"]) { _ in
             let proposal = try Self.proposal(
                 fixture, "SELECT COUNT(*), SUM(cost) FROM visits", participants: ["south", "east"], protocol: .paillier)
@@ -133,37 +133,46 @@ struct ProtocolAttackTests {
                 await code { _ = try await $0.propose(proposal, options: testCallOptions) }
             }
             let sql = "SELECT district, AVG(cost) FROM visits GROUP BY district"
-            let proposal = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
+            let proposal = try Self.proposal(fixture, sql, participants: ["north", "south", "east"], protocol: .secureSum)
             let decision = try await Self.asNode("north", fixture, to: "south") { try await $0.propose(proposal, options: testCallOptions) }
             #expect(decision.decision.approved)
 
             // Replay: the same query id again, even with another plan.
             #expect(await propose(proposal) == .alreadyExists)
-            var replay = try Self.proposal(fixture, "SELECT COUNT(*) FROM visits", participants: ["north", "south"], protocol: .secureSum)
+            var replay = try Self.proposal(fixture, "SELECT COUNT(*) FROM visits", participants: ["north", "south", "east"], protocol: .secureSum)
             replay.queryID = proposal.queryID
             #expect(await propose(replay) == .alreadyExists)
 
             // A plan that is not what the SQL says (the hash of another query's plan).
-            var swapped = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
-            let other = try Self.proposal(fixture, "SELECT SUM(days) FROM visits", participants: ["north", "south"], protocol: .secureSum)
+            var swapped = try Self.proposal(fixture, sql, participants: ["north", "south", "east"], protocol: .secureSum)
+            let other = try Self.proposal(fixture, "SELECT SUM(days) FROM visits", participants: ["north", "south", "east"], protocol: .secureSum)
             swapped.plan = other.plan
             swapped.planHash = other.planHash
             #expect(await propose(swapped) == .invalidArgument)
 
-            // Malformed proposals: a short query id, a stranger among the participants, a
-            // node listed twice, no protocol, a deadline in the past.
-            var short = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
+            // Malformed proposals: a short query id, a stranger among the participants, not
+            // every holder of the dataset, a node listed twice, no protocol, a deadline in
+            // the past.
+            var short = try Self.proposal(fixture, sql, participants: ["north", "south", "east"], protocol: .secureSum)
             short.queryID = Data(repeating: 1, count: 8)
             #expect(await propose(short) == .invalidArgument)
-            let stranger = try Self.proposal(fixture, sql, participants: ["north", "south", "mallory"], protocol: .secureSum)
+            let stranger = try Self.proposal(fixture, sql, participants: ["north", "south", "east", "mallory"], protocol: .secureSum)
             #expect(await propose(stranger) == .invalidArgument)
+            // Fewer than the dataset's holders: asked of {north, south, east} and again of
+            // {north, south}, the difference of the two answers would be east's subtotal.
+            let subset = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
+            let subsetRefusal = await rpcError {
+                _ = try await Self.asNode("north", fixture, to: "south") { try await $0.propose(subset, options: testCallOptions) }
+            }
+            #expect(subsetRefusal?.code == .invalidArgument)
+            #expect(subsetRefusal?.message.contains("not the nodes that hold dataset visits (north, south, east)") == true)
             var twice = try Self.proposal(fixture, sql, participants: ["south", "south"], protocol: .secureSum)
             twice.participants = ["south", "south"]
             #expect(await propose(twice) == .invalidArgument)
-            var unnamed = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
+            var unnamed = try Self.proposal(fixture, sql, participants: ["north", "south", "east"], protocol: .secureSum)
             unnamed.protocol = .unspecified
             #expect(await propose(unnamed) == .invalidArgument)
-            var late = try Self.proposal(fixture, sql, participants: ["north", "south"], protocol: .secureSum)
+            var late = try Self.proposal(fixture, sql, participants: ["north", "south", "east"], protocol: .secureSum)
             late.deadlineUnixMs = 1000
             #expect(await propose(late) == .deadlineExceeded)
 

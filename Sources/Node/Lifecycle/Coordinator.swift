@@ -39,11 +39,15 @@ final class Coordinator: Sendable {
         return now.addingTimeInterval(Double(min(milliseconds, 3_600_000)) / 1000)
     }
 
-    /// Plans the SQL for every node of the federation.
+    /// Plans the SQL for the nodes that hold its dataset (every node unless the catalog
+    /// says `held_by`).
     func plan(_ sql: String) throws(QueryError) -> (plan: Plan, participants: [String]) {
-        let participants = setup.federation.nodes.map(\.name)
         do {
-            return (try Planner.plan(sql: sql, catalog: setup.catalog, participants: participants.count), participants)
+            let statement = try SQLParser.parse(sql)
+            let nodes = setup.federation.nodes.map(\.name)
+            // An unknown dataset: the planner reports it, with its position.
+            let participants = setup.catalog.dataset(named: statement.from.name)?.participants(amongNodes: nodes) ?? nodes
+            return (try Planner.plan(statement, catalog: setup.catalog, participants: participants.count), participants)
         } catch {
             throw QueryError(.sql, error.description, step: .plan, sqlPosition: error.position)
         }
@@ -73,6 +77,11 @@ final class Coordinator: Sendable {
         let aggregationProtocol: Fedstat_V1_AggregationProtocol = request.protocol == .paillier ? .paillier : .secureSum
         if aggregationProtocol == .paillier && setup.paillierShare == nil {
             try await emit(.failure(QueryError(.unavailable, "this federation has no threshold Paillier key", step: .plan).wire))
+            return queryID
+        }
+        if aggregationProtocol == .paillier, let share = setup.paillierShare, planned.participants.count < share.publicKey.threshold {
+            let message = "dataset \(planned.plan.dataset) is held by \(planned.participants.count) of the federation's nodes, fewer than the \(share.publicKey.threshold) partial decryptions threshold Paillier needs (only participants decrypt); run it under secure sum"
+            try await emit(.failure(QueryError(.unavailable, message, step: .plan).wire))
             return queryID
         }
         let deadline = deadline(for: request, from: Date())

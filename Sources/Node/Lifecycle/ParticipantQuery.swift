@@ -60,7 +60,8 @@ struct ParticipantQuery: Sendable {
     }
 
     /// Checks a proposal before any policy sees it: a well-formed query id; distinct
-    /// participants that are all members, this node among them; a protocol; a deadline
+    /// participants that are exactly the nodes holding the dataset (every node unless the
+    /// catalog says `held_by`), this node among them; a protocol; a deadline
     /// in the future and within an hour; and a plan that this node, planning the SQL
     /// itself with its own catalog, finds identical (same canonical encoding, same
     /// hash).
@@ -106,6 +107,15 @@ struct ParticipantQuery: Sendable {
             plan = try Planner.plan(sql: proposal.sql, catalog: catalog, participants: participants.count)
         } catch {
             throw Refusal(.invalidArgument, "this node cannot plan the query with its catalog: \(error.description)")
+        }
+        // Exactly the nodes that hold the dataset take part. Defends against a
+        // coordinator that asks the same question of all holders and again of all but
+        // one: the difference of the two answers would be that one department's subtotal.
+        let holders = catalog.dataset(named: plan.dataset).map { $0.participants(amongNodes: members) } ?? members
+        guard Set(participants) == Set(holders) else {
+            throw Refusal(
+                .invalidArgument,
+                "the participants (\(participants.joined(separator: ", "))) are not the nodes that hold dataset \(plan.dataset) (\(holders.joined(separator: ", ")))")
         }
         let (encoding, planHash) = plan.encodingAndHash
         guard planHash == Array(proposal.planHash), encoding == Array(proposal.plan) else {
