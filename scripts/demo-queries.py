@@ -36,10 +36,9 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--data", action="append", required=True)
     options = parser.parse_args()
-    rows = pooled.load(options.data)
     failures = 0
     for comments, sql in paragraphs(QUERIES.read_text()):
-        title = next((c for c in comments if not c.startswith(("protocol:", "expect:"))), "")
+        title = " ".join(c for c in comments if not c.startswith(("protocol:", "expect:")))
         protocol = next((c.split(":", 1)[1].strip() for c in comments if c.startswith("protocol:")), "secure-sum")
         denied = any(c == "expect: denied" for c in comments)
         print(f"\n== {title}\n   {sql}   [{protocol}]")
@@ -63,6 +62,7 @@ def main():
             continue
         federated = json.loads(answer.stdout)
         print("   against the pooled computation (all departments' rows in one table):")
+        rows = pooled.load(options.data, pooled.dataset_of(sql))
         compared, mismatches = pooled.compare(federated, pooled.answer(sql, rows))
         failures += 1 if mismatches or compared == 0 else 0
     print()

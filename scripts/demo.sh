@@ -8,8 +8,9 @@
 # answer against the pooled computation (scripts/pooled.py), then stops the nodes —
 # also when interrupted. Node logs are in Keys/demo/logs/.
 #
-# ROWS=N and SEED=S generate other data (scripts/make-example-data.py, up to 1,000,000
-# rows per department) into Keys/demo/data instead of the committed files.
+# Every department's data is generated into its node folder (scripts/make-example-data.py:
+# the committed CSV files, and SQLite databases for the departments that keep SQLite);
+# ROWS=N and SEED=S draw other data (up to 1,000,000 rows per department).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,7 +18,7 @@ SWIFT="${SWIFT:-swift}"
 CONFIGURATION="${CONFIGURATION:-release}"   # debug: skip the release build while developing
 DEMO=Keys/demo
 CITY=Examples/city
-NODES=(north-hospital south-hospital east-clinic)
+NODES=(north-hospital south-hospital east-clinic civil-affairs housing-office)
 
 echo "demo: building fednode and fedquery ($CONFIGURATION)"
 "$SWIFT" build -c "$CONFIGURATION" --product fednode >&2
@@ -42,18 +43,14 @@ print(" ".join(map(str, chosen)))
 PY
 )"
 
-rm -rf "$DEMO/city" "$DEMO/logs" "$DEMO/data"
+rm -rf "$DEMO/city" "$DEMO/logs"
 mkdir -p "$DEMO/logs"
-DATA_DIR="$CITY/nodes"
-if [ -n "${ROWS:-}" ] || [ -n "${SEED:-}" ]; then
-    python3 scripts/make-example-data.py --out "$DEMO/data" ${ROWS:+--rows "$ROWS"} ${SEED:+--seed "$SEED"}
-    DATA_DIR="$DEMO/data"
-fi
 NODE_ARGS=()
 for i in "${!NODES[@]}"; do NODE_ARGS+=(--node "${NODES[$i]}=127.0.0.1:${PORTS[$i]}"); done
 echo "demo: key ceremony (CA, node and analyst certificates, a 2048-bit threshold Paillier key) into $DEMO/city"
 "$BIN/fednode" federation init --id city --out "$DEMO/city" --threshold 2 --catalog "$CITY/catalog.yaml" \
     --analyst alice --analyst carol "${NODE_ARGS[@]}" >/dev/null
+python3 scripts/make-example-data.py --out "$DEMO/city/nodes" ${ROWS:+--rows "$ROWS"} ${SEED:+--seed "$SEED"} >/dev/null
 
 PIDS=()
 stop_nodes() {
@@ -71,10 +68,10 @@ for i in "${!NODES[@]}"; do
     node="${NODES[$i]}"
     dir="$DEMO/city/nodes/$node"
     cp "$CITY/nodes/$node/policies/"*.yaml "$dir/policies/"
-    sed -i "s|datasets: {}|datasets:\n  visits: {csv: $PWD/$DATA_DIR/$node/visits.csv}|" "$dir/node.yaml"
+    python3 scripts/splice-datasets.py "$CITY/nodes/$node/datasets.yaml" "$dir/node.yaml"
     "$BIN/fednode" serve --config "$dir/node.yaml" >"$DEMO/logs/$node.log" 2>&1 &
     PIDS+=($!)
-    echo "demo: started $node on 127.0.0.1:${PORTS[$i]} (pid $!)"
+    echo "demo: started $node on 127.0.0.1:${PORTS[$i]} (pid $!; $(grep -v '^#' "$CITY/nodes/$node/datasets.yaml"))"
 done
 
 CONFIG="$DEMO/city/analysts/alice/fedquery.yaml"
@@ -90,5 +87,5 @@ done
 echo "$status"
 
 DATA=()
-for node in "${NODES[@]}"; do DATA+=(--data "$DATA_DIR/$node"); done
+for node in "${NODES[@]}"; do DATA+=(--data "$DEMO/city/nodes/$node"); done
 python3 scripts/demo-queries.py --fedquery "$BIN/fedquery" --config "$CONFIG" "${DATA[@]}"

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The pooled computation a federated answer must equal, and the comparison.
 
-Reads every department's visits (CSV) as if they were one table, computes a demo query
-exactly (Python fractions; no floating point), formats every value as Fedstat does (an
-exact decimal when it terminates, otherwise rounded once, half away from zero, to 15
-significant digits) and compares it with fedquery's JSON answer cell by cell. Cells the
+Reads every department's rows of the queried dataset (CSV or SQLite) as if they were
+one table, computes a demo query exactly (Python fractions; no floating point), formats
+every value as Fedstat does (an exact decimal when it terminates, otherwise rounded
+once, half away from zero, to 15 significant digits) and compares it with fedquery's JSON answer cell by cell. Cells the
 federation suppressed (null) are not compared, but at least one cell must be shown.
 
     python3 scripts/pooled.py --data DIR [--data DIR ...] --sql "SQL" --answer answer.json
@@ -15,25 +15,54 @@ shape, not SQL in general). Exit 0 when every shown cell matches, 1 otherwise.
 import argparse
 import csv
 import json
+import pathlib
 import re
+import sqlite3
 import sys
 from fractions import Fraction
 
 
-def decimal(text):
-    return None if text == "" else Fraction(text)
+INTEGER = {"age", "days", "head_age", "members", "months"}
+DECIMAL = {"cost", "amount"}
+BOOLEAN = {"insured", "chronic", "disabled"}
 
 
-def load(directories):
+def value(column, cell):
+    """A cell as an exact Python value: int, Fraction, bool, str, or None for NULL."""
+    if cell is None or cell == "":
+        return None
+    if column in INTEGER:
+        return int(cell)
+    if column in DECIMAL:
+        return Fraction(cell)  # TEXT "123.45" (or an INTEGER) read exactly, never as a float
+    if column in BOOLEAN:
+        return cell in (1, "1", "true")
+    return cell
+
+
+def load(directories, dataset):
+    """Every department's rows of `dataset`: DIR/<dataset>.csv or DIR/<dataset>.sqlite
+    (table <dataset>); a folder with neither is a department that does not hold it."""
     rows = []
     for directory in directories:
-        with open(f"{directory}/visits.csv", newline="") as handle:
-            for row in csv.DictReader(handle):
-                rows.append({
-                    "district": row["district"], "sex": row["sex"], "age": int(row["age"]),
-                    "cost": decimal(row["cost"]), "days": None if row["days"] == "" else int(row["days"]),
-                })
+        base = pathlib.Path(directory) / dataset
+        if base.with_suffix(".csv").exists():
+            with open(base.with_suffix(".csv"), newline="") as handle:
+                for row in csv.DictReader(handle):
+                    rows.append({column: value(column, cell) for column, cell in row.items()})
+        elif base.with_suffix(".sqlite").exists():
+            with sqlite3.connect(f"file:{base.with_suffix('.sqlite')}?mode=ro", uri=True) as db:
+                cursor = db.execute(f"SELECT * FROM {dataset}")
+                names = [d[0] for d in cursor.description]
+                for record in cursor:
+                    rows.append({column: value(column, cell) for column, cell in zip(names, record)})
+    if not rows:
+        raise SystemExit(f"pooled.py: no department folder holds {dataset}")
     return rows
+
+
+def dataset_of(sql):
+    return re.search(r" FROM (\w+)", sql).group(1)
 
 
 def shown(value, digits=15):
@@ -164,7 +193,7 @@ def compare(federated, pooled_result):
             compared += 1
             mismatches += 0 if ok else 1
             name = federated["columns"][column]["name"]
-            print(f"    {label:>8}  {name:<24} federated {cell:>22}  pooled {want:>22}  {'ok' if ok else 'MISMATCH'}")
+            print(f"    {label:>8}  {name:<26} federated {cell:>22}  pooled {want:>22}  {'ok' if ok else 'MISMATCH'}")
     if compared == 0:
         print("    no cell was shown to compare")
     else:
@@ -174,13 +203,14 @@ def compare(federated, pooled_result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", action="append", required=True, help="a department's folder with visits.csv")
+    parser.add_argument("--data", action="append", required=True,
+                        help="a department's folder with <dataset>.csv or <dataset>.sqlite")
     parser.add_argument("--sql", required=True)
     parser.add_argument("--answer", required=True, help="fedquery --format json output")
     options = parser.parse_args()
     with open(options.answer) as handle:
         federated = json.load(handle)
-    compared, mismatches = compare(federated, answer(options.sql, load(options.data)))
+    compared, mismatches = compare(federated, answer(options.sql, load(options.data, dataset_of(options.sql))))
     return 1 if mismatches or compared == 0 else 0
 
 

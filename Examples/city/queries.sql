@@ -20,3 +20,12 @@ SELECT REGR_SLOPE(cost, age), REGR_INTERCEPT(cost, age), COUNT(*) FROM visits
 -- Grouping by sex: no department allows it (East Clinic: too few patients per cell).
 -- expect: denied
 SELECT sex, COUNT(*) FROM visits GROUP BY sex
+
+-- Households the city supports, by district: the Civil-Affairs Bureau's allowance and
+-- the Housing Office's subsidy (the `assistance` dataset, held by those two only).
+SELECT district, COUNT(*), AVG(amount), AVG(members) FROM assistance GROUP BY district
+
+-- The same under threshold Paillier: the Civil-Affairs Bureau allows secure sum only.
+-- protocol: paillier
+-- expect: denied
+SELECT district, COUNT(*), AVG(amount), AVG(members) FROM assistance GROUP BY district
