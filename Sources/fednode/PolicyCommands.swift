@@ -98,7 +98,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "The protocol: secure_sum or paillier.")
         var `protocol`: String = "paillier"
 
-        @Option(name: .customLong("participant"), help: "A participating node; repeat (default: every node of the federation).")
+        @Option(name: .customLong("participant"), help: "A participating node; repeat (default: the nodes that hold the dataset, as a coordinator proposes them).")
         var participants: [String] = []
 
         @Argument(help: "The query, in Fedstat's SQL.")
@@ -123,10 +123,14 @@ struct PolicyCommand: AsyncParsableCommand {
             } catch {
                 throw Refusal.printAndExit("policy explain: \(error)")
             }
-            let names = participants.isEmpty ? federation.nodes.map(\.name) : participants
+            let names: [String]
             let plan: Plan
             do {
-                plan = try Planner.plan(sql: sql, catalog: catalog, participants: names.count)
+                // By default the participants a coordinator would propose: the dataset's holders.
+                let statement = try SQLParser.parse(sql)
+                let nodes = federation.nodes.map(\.name)
+                names = participants.isEmpty ? catalog.dataset(named: statement.from.name)?.participants(amongNodes: nodes) ?? nodes : participants
+                plan = try Planner.plan(statement, catalog: catalog, participants: names.count)
             } catch {
                 throw Refusal.printAndExit("policy explain: the query is not valid: \(error)")
             }
@@ -139,6 +143,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 queriesToday: { rule in (try? store?.queriesToday(rule: rule, day: day)) ?? 0 })
             let decision = policies.evaluate(request)
             print("node \(node.name): \(decision)")
+            print("  participants: \(names.joined(separator: ", "))")
             if case .approve(_, let requirements) = decision.verdict {
                 print("  requires: min_group_size \(requirements.minGroupSize), min_parties \(requirements.minParties)")
                 print("  purpose: \(requirements.purpose)")

@@ -124,8 +124,9 @@ func openSSLProbe(port: Int, tlsVersion: String, ca: String, certificate: String
 
 @Suite("fednode processes", .serialized, .timeLimit(.minutes(10)))
 struct ProcessTests {
-    func initFederation(_ directory: TemporaryDirectory, ports: [Int], extra: [String] = []) throws -> ProcessResult {
-        let names = ["north", "south", "civil"]
+    func initFederation(
+        _ directory: TemporaryDirectory, ports: [Int], names: [String] = ["north", "south", "civil"], extra: [String] = []
+    ) throws -> ProcessResult {
         var arguments = ["federation", "init", "--id", "city", "--out", directory.path + "/city", "--analyst", "alice", "--threshold", "2",
                          "--insecure-test-paillier-bits", "512"]
         for (name, port) in zip(names, ports) { arguments += ["--node", "\(name)=127.0.0.1:\(port)"] }
@@ -254,10 +255,20 @@ struct ProcessTests {
         let directory = try TemporaryDirectory()
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Examples/city").path
-        let ports = [try freePort(), try freePort(), try freePort()]
-        let ceremony = try initFederation(directory, ports: ports, extra: ["--catalog", examples + "/catalog.yaml"])
+        let names = ["north-hospital", "south-hospital", "east-clinic", "civil-affairs", "housing-office"]
+        let ports = try names.map { _ in try freePort() }
+        let ceremony = try initFederation(directory, ports: ports, names: names, extra: ["--catalog", examples + "/catalog.yaml"])
         #expect(ceremony.status == 0, "\(ceremony.error)")
-        let node = directory.path + "/city/nodes/north"
+        let node = directory.path + "/city/nodes/north-hospital"
+        // The same catalog for a federation whose nodes are named otherwise: `held_by`
+        // names no node of it, and the ceremony says where.
+        let other = try TemporaryDirectory()
+        let stranger = try initFederation(other, ports: [try freePort(), try freePort()], names: ["north", "south"], extra: ["--catalog", examples + "/catalog.yaml"])
+        #expect(stranger.status != 0)
+        #expect(stranger.error.contains("catalog.yaml"), "\(stranger.error)")
+        #expect(stranger.error.contains("visits.held_by[0]"), "\(stranger.error)")
+        #expect(stranger.error.contains("`north-hospital` is not a node of this federation"), "\(stranger.error)")
+        #expect(!FileManager.default.fileExists(atPath: other.path + "/city/federation.yaml"))
         try FileManager.default.copyItem(
             atPath: examples + "/nodes/north-hospital/policies/health-reporting.yaml", toPath: node + "/policies/health-reporting.yaml")
         let check = try run(fednodePath, ["policy", "check", "--config", node + "/node.yaml"])
@@ -271,6 +282,8 @@ struct ProcessTests {
         #expect(approve.status == 0, "\(approve.output) \(approve.error)")
         #expect(approve.output.contains("approved by rule `costs-by-district`"))
         #expect(approve.output.contains("min_group_size 10"))
+        // The participants a coordinator would propose: the holders of `visits`, not every node.
+        #expect(approve.output.contains("participants: north-hospital, south-hospital, east-clinic\n"), "\(approve.output)")
         let deny = try run(
             fednodePath,
             ["policy", "explain", "--config", node + "/node.yaml", "--analyst", "spiffe://city/analyst/alice",
