@@ -20,11 +20,20 @@ extension ServerContext {
 }
 
 /// Who may call which service: only nodes the `Federation` service, only analysts the
-/// `Analyst` service. Runs before every handler, so no handler can forget the check.
-/// Defends against an analyst driving the node-to-node protocol (proposing queries,
-/// asking for partial decryptions) and against a node posing as an analyst.
+/// `Analyst` service, and only members listed in `federation.yaml` with that role. Runs
+/// before every handler, so no handler can forget the check. Defends against an analyst
+/// driving the node-to-node protocol (proposing queries, asking for partial decryptions),
+/// against a node posing as an analyst, and against a member removed from
+/// `federation.yaml` whose certificate from the CA has not expired yet.
 struct AuthorizationInterceptor: ServerInterceptor {
     let federation: String
+    /// The member names of each role.
+    let members: [Principal.Role: Set<String>]
+
+    init(federation: String, nodes: [String], analysts: [String]) {
+        self.federation = federation
+        self.members = [.node: Set(nodes), .analyst: Set(analysts)]
+    }
 
     static func requiredRole(forService service: String) -> Principal.Role? {
         switch service {
@@ -48,6 +57,11 @@ struct AuthorizationInterceptor: ServerInterceptor {
             throw RPCError(
                 code: .permissionDenied,
                 message: "\(caller.spiffeID) may not call \(service): only \(role == .node ? "nodes" : "analysts") may")
+        }
+        guard members[role]?.contains(caller.name) == true else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "\(caller.spiffeID) is not a member of federation \(federation) (federation.yaml)")
         }
         return try await next(request, context)
     }

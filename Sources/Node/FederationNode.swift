@@ -57,7 +57,11 @@ public final class FederationNode: Service, Sendable {
         let server = GRPCServer(
             transport: transport,
             services: [FederationService(state: state), AnalystService(state: state)],
-            interceptors: [AuthorizationInterceptor(federation: setup.federation.id)]
+            interceptors: [
+                AuthorizationInterceptor(
+                    federation: setup.federation.id, nodes: setup.federation.nodes.map(\.name),
+                    analysts: setup.federation.analysts.map(\.name))
+            ]
         )
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

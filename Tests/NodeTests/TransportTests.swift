@@ -79,6 +79,37 @@ struct TransportTests {
         }
     }
 
+    /// A certificate from the federation's own CA for someone `federation.yaml` does not
+    /// list (a member removed before its certificate expired, or one the CA key minted
+    /// outside the ceremony) calls neither service.
+    @Test func aCertificateOfNoMemberIsRefused() async throws {
+        let federation = try TestFederation(nodes: ["north", "south"])
+        let now = Date()
+        func identity(_ role: Principal.Role, _ name: String) throws -> TLSIdentity {
+            try federation.issueIdentity(
+                for: try Principal(federation: "city", role: role, name: name), notBefore: now.addingTimeInterval(-60),
+                notAfter: now.addingTimeInterval(3600), checkedAt: now)
+        }
+        let mallory = try identity(.analyst, "mallory")
+        let ghost = try identity(.node, "ghost")
+        try await withRunningNodes(federation, ["north"]) { _ in
+            let analystCall = await rpcError {
+                _ = try await FederationClients.withAnalystClient(to: "north", at: federation.addresses["north"]!, as: mallory) {
+                    try await $0.status(Fedstat_V1_FederationStatusRequest(), options: testCallOptions)
+                }
+            }
+            #expect(analystCall?.code == .permissionDenied)
+            #expect(analystCall?.message.contains("spiffe://city/analyst/mallory is not a member of federation city") == true)
+            let nodeCall = await rpcError {
+                _ = try await FederationClients.withFederationClient(to: "north", at: federation.addresses["north"]!, as: ghost) {
+                    try await $0.health(Fedstat_V1_HealthRequest(), options: testCallOptions)
+                }
+            }
+            #expect(nodeCall?.code == .permissionDenied)
+            #expect(nodeCall?.message.contains("spiffe://city/node/ghost is not a member") == true)
+        }
+    }
+
     /// A certificate from another CA — even one of a federation with the same id and
     /// the same member names — cannot connect.
     @Test func aCertificateFromAnotherCAIsRefused() async throws {
