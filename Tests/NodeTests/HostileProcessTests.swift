@@ -1,0 +1,86 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Real node processes against hostile peers: a node of another CA.
+@Suite("Hostile peers of node processes", .serialized, .timeLimit(.minutes(10)))
+struct HostileProcessTests {
+    static let query = "SELECT district, COUNT(*), SUM(cost) FROM visits GROUP BY district"
+
+    /// The audit records `fednode audit show` prints for the node at `config`.
+    func auditLines(_ config: String) throws -> [String] {
+        let shown = try run(fednodePath, ["audit", "show", "--config", config])
+        try #require(shown.status == 0, "\(shown.error)")
+        return shown.output.split(separator: "\n").map(String.init)
+    }
+
+    /// A node whose certificate comes from another CA — same federation id, same member
+    /// names and addresses, its own ceremony — takes the address of a stopped member.
+    /// It cannot take part in either direction: the coordinator refuses its server
+    /// certificate and the query fails naming the member it impersonates; as a
+    /// coordinator itself, the members refuse its client certificate and nothing
+    /// reaches their audit logs. Once it is gone and the real member is back, queries
+    /// succeed.
+    @Test func aNodeFromAnotherCACannotTakePart() async throws {
+        let federation = try ProcessFederation(nodes: ["north", "south", "east"])
+        try await federation.waitUntilReady()
+        #expect(federation.stop("east") == 0)
+
+        let impostor = try TemporaryDirectory()
+        var arguments = [
+            "federation", "init", "--id", "city", "--out", impostor.path + "/city", "--analyst", "alice", "--threshold", "2",
+            "--insecure-test-paillier-bits", "512", "--catalog", federation.directory.path + "/catalog.yaml",
+        ]
+        for name in federation.names { arguments += ["--node", "\(name)=127.0.0.1:\(federation.ports[name]!)"] }
+        let ceremony = try run(fednodePath, arguments)
+        try #require(ceremony.status == 0, "\(ceremony.error)")
+        let fakeFolder = impostor.path + "/city/nodes/east"
+        try ProcessFederation.writeTestData("east", fakeFolder)
+        let fake = try ServeProcess(config: fakeFolder + "/node.yaml", log: impostor.path + "/east.log")
+        defer { _ = fake.terminate() }
+        // Wait until the impostor answers (its own status, over TLS as itself).
+        let listening = Date().addingTimeInterval(90)
+        var own = try run(fednodePath, ["status", "--config", fakeFolder + "/node.yaml"])
+        while own.status != 0, Date() < listening {
+            try await Task.sleep(for: .milliseconds(200))
+            own = try run(fednodePath, ["status", "--config", fakeFolder + "/node.yaml"])
+        }
+        try #require(own.status == 0, "\(own.error)")
+        let northBefore = try auditLines(federation.root + "/nodes/north/node.yaml")
+        let southBefore = try auditLines(federation.root + "/nodes/south/node.yaml")
+
+        // 1. The real federation's query reaches the impostor's address: refused at TLS.
+        let real = try federation.fedquery(["--timeout", "10", Self.query])
+        #expect(real.status == 1)
+        #expect(real.error.contains("node east"), "\(real.error)")
+        #expect(real.output.isEmpty)
+        #expect(try auditLines(fakeFolder + "/node.yaml").isEmpty, "the impostor saw a proposal")
+
+        // 2. The impostor coordinates a query of its own analyst: the real members refuse
+        // its certificate, so it fails naming one of them, and their logs gain nothing
+        // from it (only the real query's proposal, decision and abort above).
+        let fakeAlice = impostor.path + "/city/analysts/alice"
+        let forged = try run(fedqueryPath, [
+            "--node", "127.0.0.1:\(federation.ports["east"]!)", "--cert", fakeAlice + "/tls.pem", "--key", fakeAlice + "/tls.key",
+            "--ca", fakeAlice + "/ca.pem", "--timeout", "10", Self.query,
+        ])
+        #expect(forged.status == 1, "\(forged.error)")
+        #expect(forged.error.contains("node north") || forged.error.contains("node south"), "\(forged.error)")
+        let northAfter = try auditLines(federation.root + "/nodes/north/node.yaml")
+        let southAfter = try auditLines(federation.root + "/nodes/south/node.yaml")
+        #expect(northAfter.count == northBefore.count + 3, "\(northAfter)")
+        #expect(southAfter.count == southBefore.count + 3, "\(southAfter)")
+        #expect(!(northAfter + southAfter).contains { $0.contains("spiffe://city/node/east") && $0.contains("proposal") })
+        // Seen from the impostor, no real member is reachable.
+        let fakeView = try run(fednodePath, ["status", "--config", fakeFolder + "/node.yaml"])
+        #expect(!fakeView.output.contains(" reachable"), "\(fakeView.output)")
+
+        // 3. The impostor gone and the real east back, the same query succeeds.
+        #expect(fake.terminate() == 0)
+        try federation.start("east")
+        try await federation.waitUntilReady()
+        let again = try federation.fedquery(["--format", "csv", Self.query])
+        #expect(again.status == 0, "\(again.error)")
+        #expect(again.output == "district,count(*),sum(cost)\nnorth,9,362.25\nsouth,3,21\neast,3,36.75\n")
+    }
+}
