@@ -5,7 +5,8 @@ import Testing
 /// The example city (Examples/city) as real node processes, five departments with CSV
 /// and SQLite data: every demo query's answer, under both protocols, equals the pooled
 /// computation (the same check `make demo` runs, here with debug builds and a small test
-/// Paillier key).
+/// Paillier key). Each department is a separate host (a network namespace of its own)
+/// where the machine allows it.
 @Suite("Example city processes", .serialized, .timeLimit(.minutes(10)))
 struct ExampleCityProcessTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -20,7 +21,8 @@ struct ExampleCityProcessTests {
         let generated = try run("/usr/bin/env", ["python3", Self.repository + "/scripts/make-example-data.py", "--out", data.path])
         try #require(generated.status == 0, "\(generated.error)")
         let federation = try ProcessFederation(
-            nodes: Self.departments, catalog: try String(contentsOfFile: city + "/catalog.yaml", encoding: .utf8)
+            nodes: Self.departments, catalog: try String(contentsOfFile: city + "/catalog.yaml", encoding: .utf8),
+            network: .namespacesIfPossible
         ) { name, folder in
             let files = FileManager.default
             for policy in try files.contentsOfDirectory(atPath: city + "/nodes/\(name)/policies") {
@@ -35,6 +37,17 @@ struct ExampleCityProcessTests {
             try #require(splice.status == 0, "\(splice.error)")
         }
         try await federation.waitUntilReady()
+        if federation.networkDescription.hasPrefix("network namespaces") {
+            // Separate hosts: every node process in a network namespace of its own, none
+            // in the test's, each on its own address.
+            func namespace(_ pid: Int32) throws -> String {
+                try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            }
+            let own = try namespace(getpid())
+            let theirs = try Self.departments.map { try namespace(federation.process($0).process.processIdentifier) }
+            #expect(Set(theirs).count == Self.departments.count && !theirs.contains(own), "\(own) \(theirs)")
+            #expect(Set(federation.hosts.values).count == Self.departments.count)
+        }
 
         var check = ["python3", Self.repository + "/scripts/demo-queries.py", "--fedquery", fedqueryPath, "--config", federation.analystConfig]
         for name in Self.departments { check += ["--data", federation.root + "/nodes/\(name)"] }

@@ -11,10 +11,22 @@ let fedqueryPath = builtExecutable("fedquery")
 /// sum and avg with `min_group_size: 3`; `catalog` and `prepare` (which writes a node's
 /// data and policies into its folder before it starts) set up another federation.
 final class ProcessFederation {
+    /// Where the nodes run: all on 127.0.0.1, or each in a network namespace of its own
+    /// (separate hosts with their own addresses) when the machine allows it.
+    enum Network {
+        case loopback
+        case namespacesIfPossible
+    }
+
     let directory: TemporaryDirectory
     let root: String
     let names: [String]
     let ports: [String: Int]
+    /// Each node's IP address.
+    let hosts: [String: String]
+    /// Which network ran, for the test log: namespaces, or loopback and why.
+    let networkDescription: String
+    private let namespaces: NamespaceNetwork?
     private(set) var nodes: [String: ServeProcess] = [:]
 
     /// Per node: north twice (costs 100.50 and 20.25), once with no cost; south and east once.
@@ -41,21 +53,44 @@ final class ProcessFederation {
         """
 
     init(
-        nodes names: [String] = ["north", "south"], catalog: String = jointCatalog,
+        nodes names: [String] = ["north", "south"], catalog: String = jointCatalog, network: Network = .loopback,
         prepare: (_ name: String, _ folder: String) throws -> Void = ProcessFederation.writeTestData
     ) throws {
         directory = try TemporaryDirectory()
         root = directory.path + "/city"
         self.names = names
+        var namespaces: NamespaceNetwork?
+        var description = "loopback (127.0.0.1)"
+        if network == .namespacesIfPossible {
+            if let reason = NamespaceNetwork.unavailableReason {
+                description = "loopback (127.0.0.1): no network namespaces, \(reason)"
+            } else {
+                do {
+                    namespaces = try NamespaceNetwork(count: names.count)
+                    description = "network namespaces: one per node on \(namespaces!.subnet), veth pairs on a bridge"
+                } catch {
+                    description = "loopback (127.0.0.1): network namespaces failed: \(error)"
+                }
+            }
+        }
+        self.namespaces = namespaces
+        networkDescription = description
+        print("process federation of \(names.joined(separator: ", ")): \(description)")
         var ports: [String: Int] = [:]
-        for name in names { ports[name] = try freePort() }
+        var hosts: [String: String] = [:]
+        for (index, name) in names.enumerated() {
+            // Separate hosts may all listen on the same port.
+            ports[name] = namespaces == nil ? try freePort() : 7001
+            hosts[name] = namespaces?.addresses[index] ?? "127.0.0.1"
+        }
         self.ports = ports
+        self.hosts = hosts
         let catalogPath = try directory.write(catalog, to: "catalog.yaml")
         var arguments = [
             "federation", "init", "--id", "city", "--out", root, "--analyst", "alice", "--threshold", "2",
             "--insecure-test-paillier-bits", "512", "--catalog", catalogPath,
         ]
-        for name in names { arguments += ["--node", "\(name)=127.0.0.1:\(ports[name]!)"] }
+        for name in names { arguments += ["--node", "\(name)=\(address(name))"] }
         let ceremony = try run(fednodePath, arguments)
         try #require(ceremony.status == 0, "\(ceremony.error)")
         for name in names {
@@ -79,15 +114,22 @@ final class ProcessFederation {
             .write(toFile: nodeConfig, atomically: true, encoding: .utf8)
     }
 
-    /// Starts (or restarts) node `name`'s `fednode serve` process.
+    /// Node `name`'s address, `host:port`.
+    func address(_ name: String) -> String { "\(hosts[name]!):\(ports[name]!)" }
+
+    /// Starts (or restarts) node `name`'s `fednode serve` process (in its namespace).
     func start(_ name: String) throws {
-        nodes[name] = try ServeProcess(config: root + "/nodes/\(name)/node.yaml", log: directory.path + "/\(name).log")
+        let arguments = ["serve", "--config", root + "/nodes/\(name)/node.yaml"]
+        let (executable, commandLine) =
+            namespaces?.command(for: names.firstIndex(of: name)!, fednodePath, arguments) ?? (fednodePath, arguments)
+        nodes[name] = try ServeProcess(executable: executable, arguments: commandLine, log: directory.path + "/\(name).log")
     }
 
     func process(_ name: String) -> ServeProcess { nodes[name]! }
 
     deinit {
         for node in nodes.values { _ = node.terminate() }
+        namespaces?.teardown()
     }
 
     var analystConfig: String { root + "/analysts/alice/fedquery.yaml" }

@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Real node processes failing: a node killed mid-query, then restarted.
+/// Real node processes failing: a node killed mid-query, then restarted. Each node runs
+/// in a network namespace of its own where the machine allows it.
 @Suite("Node failures between processes", .serialized, .timeLimit(.minutes(10)))
 struct NodeFailureProcessTests {
     static let query = "SELECT district, COUNT(*), SUM(cost) FROM visits GROUP BY district"
@@ -19,7 +20,7 @@ struct NodeFailureProcessTests {
     /// naming the node, the other nodes stay healthy, every surviving node records the
     /// abort of that query, and after a restart the same query succeeds.
     @Test func aNodeKilledMidQueryFailsItCleanlyAndARestartRecovers() async throws {
-        let federation = try ProcessFederation(nodes: ["north", "south", "east"])
+        let federation = try ProcessFederation(nodes: ["north", "south", "east"], network: .namespacesIfPossible)
         try await federation.waitUntilReady()
         let before = try audit(federation, "north", kind: "proposal").count
 
@@ -52,13 +53,13 @@ struct NodeFailureProcessTests {
         // gone (polled until they do, at most 60 s).
         var status = try federation.fedquery(["status"])
         let noticed = Date().addingTimeInterval(60)
-        while !status.output.contains("south  127.0.0.1:\(federation.ports["south"]!)  unreachable"), Date() < noticed {
+        while !status.output.contains("south  \(federation.address("south"))  unreachable"), Date() < noticed {
             try await Task.sleep(for: .milliseconds(200))
             status = try federation.fedquery(["status"])
         }
-        #expect(status.output.contains("north  127.0.0.1:\(federation.ports["north"]!)  reachable"))
-        #expect(status.output.contains("east   127.0.0.1:\(federation.ports["east"]!)  reachable"))
-        #expect(status.output.contains("south  127.0.0.1:\(federation.ports["south"]!)  unreachable"), "\(status.output)")
+        #expect(status.output.contains("north  \(federation.address("north"))  reachable"))
+        #expect(status.output.contains("east   \(federation.address("east"))  reachable"))
+        #expect(status.output.contains("south  \(federation.address("south"))  unreachable"), "\(status.output)")
         // Every surviving node recorded the abort of that query.
         let queryID = try #require(try audit(federation, "north", kind: "proposal").last?.split(separator: "\t")[3])
         for node in ["north", "east"] {

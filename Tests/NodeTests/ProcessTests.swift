@@ -50,11 +50,17 @@ final class ServeProcess {
     let process = Process()
     let log: String
 
-    init(config: String, log: String) throws {
+    convenience init(config: String, log: String) throws {
+        try self.init(executable: fednodePath, arguments: ["serve", "--config", config], log: log)
+    }
+
+    /// `fednode serve` started by another command line (e.g. `ip netns exec NS fednode
+    /// serve …`, which becomes fednode itself, so signals reach the node).
+    init(executable: String, arguments: [String], log: String) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: fednodePath)
-        process.arguments = ["serve", "--config", config]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle
