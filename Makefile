@@ -1,10 +1,11 @@
 # Fedstat. `make test` sets up this machine (Debian packages), builds with warnings
 # as errors and runs every test, including the live cross-check against
-# python-paillier. See README.md.
+# python-paillier and the integration tests with real node processes (each in a network
+# namespace of its own when run as root; iproute2 is installed for that). See README.md.
 
 SWIFT        ?= swift
 SWIFT_FLAGS  ?= -Xswiftc -warnings-as-errors
-APT_PACKAGES := libgmp-dev libssl-dev libsqlite3-dev openssl sqlite3
+APT_PACKAGES := libgmp-dev libssl-dev libsqlite3-dev openssl sqlite3 iproute2
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV         := Benchmarks/.venv
 
@@ -27,8 +28,9 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 
-## demo: the example city federation for real: ceremony, three node processes, the
+## demo: the example city federation for real: ceremony, five node processes, the
 ## queries of Examples/city/queries.sql checked against the pooled computation.
+## KEEP_RUNNING=1 leaves the nodes running afterwards (Ctrl-C stops them).
 demo: deps
 	bash scripts/demo.sh
 

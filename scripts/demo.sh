@@ -10,7 +10,8 @@
 #
 # Every department's data is generated into its node folder (scripts/make-example-data.py:
 # the committed CSV files, and SQLite databases for the departments that keep SQLite);
-# ROWS=N and SEED=S draw other data (up to 1,000,000 rows per department).
+# ROWS=N and SEED=S draw other data (up to 1,000,000 rows per department). KEEP_RUNNING=1
+# leaves the nodes running after the queries, for questions of your own, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -89,3 +90,12 @@ echo "$status"
 DATA=()
 for node in "${NODES[@]}"; do DATA+=(--data "$DEMO/city/nodes/$node"); done
 python3 scripts/demo-queries.py --fedquery "$BIN/fedquery" --config "$CONFIG" "${DATA[@]}"
+
+if [ -n "${KEEP_RUNNING:-}" ]; then
+    echo
+    echo "demo: the federation keeps running (KEEP_RUNNING); ask it your own questions, e.g."
+    echo "  $BIN/fedquery --config $CONFIG \\"
+    echo "      'SELECT chronic, COUNT(*), AVG(cost) FROM visits WHERE age >= 65 GROUP BY chronic'"
+    echo "demo: Ctrl-C stops the nodes"
+    wait "${PIDS[@]}" 2>/dev/null || true
+fi

@@ -32,7 +32,7 @@ struct FedQuery: AsyncParsableCommand {
     /// parsing's own usage code would be 64).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(subcommandFirst(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -53,6 +53,24 @@ struct FedQuery: AsyncParsableCommand {
             Foundation.exit(Failure.usage)
         }
     }
+}
+
+/// The arguments with a subcommand named after options moved to the front, so
+/// `fedquery --config F datasets` means what `fedquery datasets --config F` does (the
+/// parser would otherwise take `datasets` as the default subcommand's SQL). Every
+/// option of fedquery takes a value, so the first word that is neither an option nor an
+/// option's value is the subcommand or the SQL.
+func subcommandFirst(_ arguments: [String]) -> [String] {
+    let names = FedQuery.configuration.subcommands.map { $0._commandName }
+    var index = 0
+    while index < arguments.count, arguments[index].hasPrefix("--") {
+        if ["--help", "--version"].contains(arguments[index]) { return arguments }
+        index += arguments[index].contains("=") ? 1 : 2
+    }
+    guard index > 0, index < arguments.count, names.contains(arguments[index]) else { return arguments }
+    var reordered = arguments
+    reordered.insert(reordered.remove(at: index), at: 0)
+    return reordered
 }
 
 /// A failure `fedquery` reports and exits with.

@@ -339,6 +339,13 @@ struct FedqueryTests {
         #expect(badSQL.error.hasSuffix("\n  SELECT COUNT(*) FROM visits WHERE cost >> 3\n                                          ^\n"), "\(badSQL.error)")
         let approved = try federation.fedquery(["explain", Self.byDistrict])
         #expect(approved.output.contains("  north approves (rule open-study, min_group_size 3, min_parties 2)\n"))
+
+        // Options may come before the subcommand, as they may before the SQL.
+        let optionsFirst = try run(fedqueryPath, ["--config", federation.analystConfig, "describe", "visits"])
+        #expect(optionsFirst.status == 0, "\(optionsFirst.error)")
+        #expect(optionsFirst.output == describe.output)
+        let explainAfterOptions = try run(fedqueryPath, ["--config=\(federation.analystConfig)", "--protocol", "paillier", "explain", Self.byDistrict])
+        #expect(explainAfterOptions.output.contains("  north approves (rule open-study"), "\(explainAfterOptions.error)")
     }
 
     /// With a terminal on stderr (a pseudo-terminal from `script`), each step and each
