@@ -15,7 +15,7 @@ enum WorkedExample {
         analyst: "spiffe://city/analyst/alice",
         coordinator: "health-commission",
         participants: ["civil-affairs", "health-commission", "hospital-north"],
-        protocol: "secure-sum",
+        protocol: "secure_sum",
         dataset: "patients"
     )
     static let approval = AuditRecord.approval(
@@ -28,11 +28,11 @@ enum WorkedExample {
     static let time2 = UTCTime.parseTimestamp("2026-03-01T09:30:00.731Z")!
 
     static let canonical1 =
-        #"{"analyst":"spiffe://city/analyst/alice","coordinator":"health-commission","dataset":"patients","kind":"proposal","participants":["civil-affairs","health-commission","hospital-north"],"plan_hash":"9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f","prev":"0000000000000000000000000000000000000000000000000000000000000000","protocol":"secure-sum","query_id":"00112233445566778899aabbccddeeff","seq":1,"time":"2026-03-01T09:30:00.250Z"}"#
-    static let hash1 = "b746187270615d31a0417e3880c2a0c6e825696e515d9e459ae860023e4276eb"
+        #"{"analyst":"spiffe://city/analyst/alice","coordinator":"health-commission","dataset":"patients","kind":"proposal","participants":["civil-affairs","health-commission","hospital-north"],"plan_hash":"9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f","prev":"0000000000000000000000000000000000000000000000000000000000000000","protocol":"secure_sum","query_id":"00112233445566778899aabbccddeeff","seq":1,"time":"2026-03-01T09:30:00.250Z"}"#
+    static let hash1 = "ccc4dbce7ca842b69674d6d25fca536c5540db6815b4ac215780bf21d8cb873f"
     static let canonical2 =
-        #"{"decision":"approve","kind":"decision","prev":"b746187270615d31a0417e3880c2a0c6e825696e515d9e459ae860023e4276eb","purpose":"Q1 \"Kosten\" für Ärzte\\Pflege\u000a","query_id":"00112233445566778899aabbccddeeff","requirements":{"min_group_size":5,"min_parties":3},"rule":"monthly-cost","seq":2,"time":"2026-03-01T09:30:00.731Z"}"#
-    static let hash2 = "161222b504435b647fe7fe93482c5a06039939def8fdd645949efb5ef0ab72f3"
+        #"{"decision":"approve","kind":"decision","prev":"ccc4dbce7ca842b69674d6d25fca536c5540db6815b4ac215780bf21d8cb873f","purpose":"Q1 \"Kosten\" für Ärzte\\Pflege\u000a","query_id":"00112233445566778899aabbccddeeff","requirements":{"min_group_size":5,"min_parties":3},"rule":"monthly-cost","seq":2,"time":"2026-03-01T09:30:00.731Z"}"#
+    static let hash2 = "673c70a8dea12b0025751ab3d1e49929fd443154b6d58994aa67d24dd1c32dcb"
 }
 
 @Suite("Audit log")

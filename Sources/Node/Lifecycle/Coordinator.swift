@@ -182,7 +182,9 @@ final class Coordinator: Sendable {
             timings.finaliseMs = milliseconds(since: finaliseStart)
 
             // Release: every participant records what was released before the analyst
-            // sees it.
+            // sees it. A participant that cannot record it fails the query (the result is
+            // withheld and every participant records the abort), so no owner's log misses
+            // a release.
             try await emit(.progress(progress(.release)))
             var record = Fedstat_V1_ReleaseRecord()
             record.queryID = Data(queryID)
@@ -200,6 +202,7 @@ final class Coordinator: Sendable {
             {
                 if case .failure(let error) = outcome {
                     logger.warning("a participant did not record the release", metadata: ["node": "\(node)", "error": "\(error)"])
+                    throw error
                 }
             }
             timings.totalMs = milliseconds(since: started)
