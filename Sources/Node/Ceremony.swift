@@ -166,6 +166,12 @@ public enum Ceremony {
         guard (1...options.nodes.count).contains(options.threshold) else {
             throw CeremonyError("--threshold must be between 1 and the number of nodes (\(options.nodes.count))")
         }
+        // A partial-decryption request carries every participant's signed ciphertexts: with
+        // t = 1 the one node asked could decrypt each department's contribution alone.
+        guard options.threshold >= 2 || options.nodes.count == 1 else {
+            throw CeremonyError(
+                "--threshold 1 would let any single node decrypt every department's contribution it is shown; use 2 or more")
+        }
         if let bits = options.insecureTestBits, bits < 512 || !bits.isMultiple(of: 2) {
             throw CeremonyError("test Paillier keys need an even size of at least 512 bits")
         }

@@ -20,6 +20,17 @@ struct StartupTests {
         }
     }
 
+    /// The ceremony refuses a threshold of 1 for several nodes: one node alone could
+    /// decrypt the individual contributions a partial-decryption request carries.
+    @Test func theCeremonyRefusesAThresholdOfOneAmongSeveralNodes() throws {
+        #expect {
+            _ = try TestFederation(nodes: ["north", "south"], threshold: 1)
+        } throws: { error in
+            "\(error)".contains("--threshold 1 would let any single node decrypt every department's contribution")
+        }
+        _ = try TestFederation(nodes: ["solo"], threshold: 1)
+    }
+
     @Test func aCorrectNodeLoads() throws {
         let federation = try TestFederation(nodes: ["north", "south"])
         let setup = try federation.setup("north")
