@@ -49,6 +49,19 @@ final class PeerDirectory: Sendable {
     }
 
     /// Every peer's last known status, in federation order.
+    /// Why `peer`'s certificate was refused since it was last seen healthy, while the
+    /// health checks find it unreachable; nil otherwise.
+    func certificateRefusal(of peer: String) -> String? {
+        state.withLock { table in
+            guard let status = table[peer], !status.reachable else { return nil }
+            return TransportSecurity.rejections.latest(forPeer: peer, since: Self.lastSeen(status))
+        }
+    }
+
+    private static func lastSeen(_ status: Wire.Fedstat_V1_PeerStatus) -> Date {
+        Date(timeIntervalSince1970: Double(status.lastSeenUnixMs) / 1000)
+    }
+
     var status: [Wire.Fedstat_V1_PeerStatus] {
         state.withLock { table in peers.compactMap { table[$0.name] } }
     }
@@ -115,6 +128,9 @@ final class PeerDirectory: Sendable {
     private func record(_ outcome: Result<Fedstat_V1_HealthResponse, any Error>, for peer: Peer) {
         state.withLock { table in
             var status = table[peer.name] ?? Wire.Fedstat_V1_PeerStatus()
+            // A certificate of this peer refused since it was last seen healthy (the
+            // connection's backoff may skip new handshakes) says why better than gRPC.
+            let refusal = TransportSecurity.rejections.latest(forPeer: peer.name, since: Self.lastSeen(status))
             switch outcome {
             case .success(let response) where response.node == peer.name && response.status == .serving:
                 if !status.reachable { logger.info("peer reachable", metadata: ["peer": "\(peer.name)"]) }
@@ -129,7 +145,7 @@ final class PeerDirectory: Sendable {
                     logger.warning("peer unreachable", metadata: ["peer": "\(peer.name)", "error": "\(error)"])
                 }
                 status.reachable = false
-                status.error = (error as? RPCError)?.message ?? "\(error)"
+                status.error = refusal.map { "its certificate was refused: \($0)" } ?? (error as? RPCError)?.message ?? "\(error)"
             }
             table[peer.name] = status
         }

@@ -100,7 +100,9 @@ enum TransportSecurity {
                 }
                 promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(validated))))
             } catch {
-                TransportSecurity.rejections.record(error)
+                // A server is recorded under the node name it was expected to be, so a
+                // failed health check can say why rather than that the connection closed.
+                TransportSecurity.rejections.record(error, peer: side == .server ? expectedName : nil)
                 promise.succeed(.failed)
             }
         }
@@ -113,18 +115,31 @@ enum TransportSecurity {
 
 /// A small bounded log of why peer certificates were refused.
 final class RejectionLog: Sendable {
-    private let entries = Mutex<[String]>([])
+    private struct Entry {
+        let peer: String?
+        let text: String
+        let at: Date
+    }
 
-    func record(_ error: any Error) {
-        let text = (error as? PKIError)?.message ?? "\(error)"
+    private let entries = Mutex<[Entry]>([])
+
+    /// Records why a certificate was refused; `peer` is the node a client expected to
+    /// reach, if any.
+    func record(_ error: any Error, peer: String? = nil) {
+        let entry = Entry(peer: peer, text: (error as? PKIError)?.message ?? "\(error)", at: Date())
         entries.withLock { list in
-            list.append(text)
+            list.append(entry)
             if list.count > 32 { list.removeFirst(list.count - 32) }
         }
     }
 
     /// The most recent reasons, newest last.
-    var recent: [String] { entries.withLock { $0 } }
+    var recent: [String] { entries.withLock { $0.map(\.text) } }
+
+    /// Why the certificate of `peer` was last refused, if that happened at or after `since`.
+    func latest(forPeer peer: String, since: Date) -> String? {
+        entries.withLock { list in list.last { $0.peer == peer && $0.at >= since }?.text }
+    }
 }
 
 /// Closes any connection whose TLS handshake settled on a version below 1.3, before

@@ -50,9 +50,22 @@ struct HostileProcessTests {
         let southBefore = try auditLines(federation.root + "/nodes/south/node.yaml")
 
         // 1. The real federation's query reaches the impostor's address: refused at TLS.
-        let real = try federation.fedquery(["--timeout", "10", Self.query])
+        // Once the coordinator's health checks have met the impostor, `status` says why,
+        // and a query fails at once rather than waiting for its deadline.
+        let met = Date().addingTimeInterval(60)
+        var view = try federation.fedquery(["status"])
+        while !view.output.contains("unreachable: its certificate was refused"), Date() < met {
+            try await Task.sleep(for: .milliseconds(200))
+            view = try federation.fedquery(["status"])
+        }
+        #expect(view.output.contains("east   127.0.0.1:\(federation.ports["east"]!)  unreachable: its certificate was refused"), "\(view.output)")
+        let started = Date()
+        let real = try federation.fedquery(["--timeout", "60", Self.query])
+        #expect(Date().timeIntervalSince(started) < 30, "the query waited for its deadline")
         #expect(real.status == 1)
         #expect(real.error.contains("node east"), "\(real.error)")
+        #expect(real.error.contains("east cannot take part: its certificate was refused"), "\(real.error)")
+        #expect(real.error.contains("issued by a different CA"), "\(real.error)")
         #expect(real.output.isEmpty)
         #expect(try auditLines(fakeFolder + "/node.yaml").isEmpty, "the impostor saw a proposal")
 

@@ -314,6 +314,11 @@ final class Coordinator: Sendable {
             guard let client = peers.client(of: node) else {
                 return .failure(QueryError(.internal, "\(node) is not a peer of this node", node: node, step: step))
             }
+            // A peer whose certificate this node refuses (another CA, expired, another
+            // name) will not become reachable by waiting: fail now, saying why.
+            if step == .propose, let refusal = peers.certificateRefusal(of: node) {
+                return .failure(QueryError(.nodeFailed, "\(node) cannot take part: its certificate was refused: \(refusal)", node: node, step: step))
+            }
             var options = CallOptions.defaults
             options.timeout = .milliseconds(Int64(remaining * 1000) + 1)
             // Wait for a connection until the deadline: a peer that has just started (or
