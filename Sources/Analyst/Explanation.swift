@@ -81,11 +81,13 @@ public enum Explanation {
         return ["  " + text, "  " + lead + "^"]
     }
 
-    /// `fedquery datasets`: name, columns, the row bound per node, the description.
+    /// `fedquery datasets`: name, columns, the row bound per node, who holds it, the
+    /// description.
     public static func datasets(_ catalog: Fedstat_V1_CatalogResponse) -> String {
         var out = ""
         for dataset in catalog.datasets {
-            out += "\(dataset.name)  (\(dataset.columns.count) columns, up to \(dataset.maxRowsPerNode) rows per node)"
+            out += "\(dataset.name)  (\(dataset.columns.count) columns, up to \(dataset.maxRowsPerNode) rows per node"
+            out += dataset.heldBy.isEmpty ? ")" : "; held by \(dataset.heldBy.joined(separator: ", ")))"
             if !dataset.description_p.isEmpty { out += "  \(dataset.description_p)" }
             out += "\n"
         }
@@ -95,6 +97,7 @@ public enum Explanation {
     /// `fedquery describe`: every column with its type, bounds or values, and nullability.
     public static func describe(_ dataset: Fedstat_V1_Dataset) -> String {
         var out = "\(dataset.name): up to \(dataset.maxRowsPerNode) rows per node\n"
+        if !dataset.heldBy.isEmpty { out += "held by \(dataset.heldBy.joined(separator: ", ")) (the participants of every query)\n" }
         if !dataset.description_p.isEmpty { out += dataset.description_p + "\n" }
         let width = dataset.columns.map(\.name.count).max() ?? 0
         for column in dataset.columns {

@@ -144,6 +144,7 @@ struct AnalystService: Fedstat_V1_Analyst.SimpleServiceProtocol {
             var out = Fedstat_V1_Dataset()
             out.name = dataset.name
             out.maxRowsPerNode = UInt64(dataset.maxRowsPerNode)
+            out.heldBy = dataset.participants(amongNodes: state.setup.federation.nodes.map(\.name))
             out.columns = dataset.columns.map { column in
                 var described = Fedstat_V1_DatasetColumn()
                 described.name = column.name

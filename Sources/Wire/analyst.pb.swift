@@ -389,6 +389,9 @@ public nonisolated struct Fedstat_V1_Dataset: Sendable {
 
   public var maxRowsPerNode: UInt64 = 0
 
+  /// the nodes that hold it: the participants of every query over it
+  public var heldBy: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1164,7 +1167,7 @@ nonisolated extension Fedstat_V1_CatalogResponse: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Fedstat_V1_Dataset: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Dataset"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}description\0\u{1}columns\0\u{3}max_rows_per_node\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}description\0\u{1}columns\0\u{3}max_rows_per_node\0\u{3}held_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1176,6 +1179,7 @@ nonisolated extension Fedstat_V1_Dataset: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.columns) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.maxRowsPerNode) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.heldBy) }()
       default: break
       }
     }
@@ -1194,6 +1198,9 @@ nonisolated extension Fedstat_V1_Dataset: SwiftProtobuf.Message, SwiftProtobuf._
     if self.maxRowsPerNode != 0 {
       try visitor.visitSingularUInt64Field(value: self.maxRowsPerNode, fieldNumber: 4)
     }
+    if !self.heldBy.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.heldBy, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1202,6 +1209,7 @@ nonisolated extension Fedstat_V1_Dataset: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.description_p != rhs.description_p {return false}
     if lhs.columns != rhs.columns {return false}
     if lhs.maxRowsPerNode != rhs.maxRowsPerNode {return false}
+    if lhs.heldBy != rhs.heldBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

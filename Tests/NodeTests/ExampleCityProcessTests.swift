@@ -49,6 +49,15 @@ struct ExampleCityProcessTests {
             #expect(Set(federation.hosts.values).count == Self.departments.count)
         }
 
+        // The analyst sees which departments hold each dataset: the participants.
+        let datasets = try federation.fedquery(["datasets"])
+        #expect(
+            datasets.output == """
+                visits  (7 columns, up to 1000000 rows per node; held by north-hospital, south-hospital, east-clinic)
+                assistance  (6 columns, up to 1000000 rows per node; held by civil-affairs, housing-office)
+
+                """, "\(datasets.error)")
+
         var check = ["python3", Self.repository + "/scripts/demo-queries.py", "--fedquery", fedqueryPath, "--config", federation.analystConfig]
         for name in Self.departments { check += ["--data", federation.root + "/nodes/\(name)"] }
         let demo = try run("/usr/bin/env", check, timeout: .seconds(300))

@@ -314,11 +314,12 @@ struct FedqueryTests {
         let federation = try ProcessFederation()
         try await federation.waitUntilReady()
         let datasets = try federation.fedquery(["datasets"])
-        #expect(datasets.output == "visits  (5 columns, up to 100000 rows per node)\n")
+        #expect(datasets.output == "visits  (5 columns, up to 100000 rows per node; held by north, south)\n")
         let describe = try federation.fedquery(["describe", "visits"])
         #expect(
             describe.output == """
                 visits: up to 100000 rows per node
+                held by north, south (the participants of every query)
                   district  category {north, south, east}
                   age       integer 0…120
                   cost      decimal(2) 0.00…20000000.00, nullable
