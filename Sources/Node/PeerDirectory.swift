@@ -18,6 +18,8 @@ final class PeerDirectory: Sendable {
         let name: String
         let address: HostPort
         let client: GRPCClient<HTTP2ClientTransport.Posix>
+        /// Where this node's refusals of the peer's certificate are recorded.
+        let refusalKey: String
     }
 
     private let peers: [Peer]
@@ -32,7 +34,9 @@ final class PeerDirectory: Sendable {
         peers = try setup.federation.nodes.filter { $0.name != setup.config.name }.map { member in
             let transport = try FederationClients.transport(
                 to: member.name, at: member.address, as: setup.identity, maxMessageBytes: limits.maxMessageBytes)
-            return Peer(name: member.name, address: member.address, client: GRPCClient(transport: transport))
+            return Peer(
+                name: member.name, address: member.address, client: GRPCClient(transport: transport),
+                refusalKey: RejectionLog.key(peer: member.name, seenBy: setup.identity))
         }
         rpcTimeout = .seconds(limits.rpcTimeoutSeconds)
         self.healthInterval = healthInterval
@@ -52,9 +56,10 @@ final class PeerDirectory: Sendable {
     /// Why `peer`'s certificate was refused since it was last seen healthy, while the
     /// health checks find it unreachable; nil otherwise.
     func certificateRefusal(of peer: String) -> String? {
-        state.withLock { table in
+        guard let key = peers.first(where: { $0.name == peer })?.refusalKey else { return nil }
+        return state.withLock { table in
             guard let status = table[peer], !status.reachable else { return nil }
-            return TransportSecurity.rejections.latest(forPeer: peer, since: Self.lastSeen(status))
+            return TransportSecurity.rejections.latest(key: key, since: Self.lastSeen(status))
         }
     }
 
@@ -130,7 +135,7 @@ final class PeerDirectory: Sendable {
             var status = table[peer.name] ?? Wire.Fedstat_V1_PeerStatus()
             // A certificate of this peer refused since it was last seen healthy (the
             // connection's backoff may skip new handshakes) says why better than gRPC.
-            let refusal = TransportSecurity.rejections.latest(forPeer: peer.name, since: Self.lastSeen(status))
+            let refusal = TransportSecurity.rejections.latest(key: peer.refusalKey, since: Self.lastSeen(status))
             switch outcome {
             case .success(let response) where response.node == peer.name && response.status == .serving:
                 if !status.reachable { logger.info("peer reachable", metadata: ["peer": "\(peer.name)"]) }

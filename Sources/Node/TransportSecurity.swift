@@ -54,7 +54,7 @@ enum TransportSecurity {
             // checked by the callback. Full chain verification stays on.
             config.clientCertificateVerification = .noHostnameVerification
             config.customVerificationCallback = { certificates, promise in
-                verify(certificates, trust: trust, side: .client, expectedRole: nil, expectedName: nil, promise: promise)
+                verify(certificates, trust: trust, side: .client, expectedRole: nil, expectedName: nil, refusalKey: nil, promise: promise)
             }
         }
     }
@@ -72,7 +72,9 @@ enum TransportSecurity {
             config.trustRoots = .certificates([.bytes(Array(identity.caPEM.utf8), format: .pem)])
             config.serverCertificateVerification = .noHostnameVerification
             config.customVerificationCallback = { certificates, promise in
-                verify(certificates, trust: trust, side: .server, expectedRole: .node, expectedName: expectedNode, promise: promise)
+                verify(
+                    certificates, trust: trust, side: .server, expectedRole: .node, expectedName: expectedNode,
+                    refusalKey: expectedNode.map { RejectionLog.key(peer: $0, seenBy: identity) }, promise: promise)
             }
         }
     }
@@ -81,7 +83,7 @@ enum TransportSecurity {
     /// promise with the validated chain (leaf and CA) or a failure.
     private static func verify(
         _ certificates: [NIOSSLCertificate], trust: FederationTrust, side: TLSSide,
-        expectedRole: Principal.Role?, expectedName: String?,
+        expectedRole: Principal.Role?, expectedName: String?, refusalKey: String?,
         promise: EventLoopPromise<NIOSSLVerificationResultWithMetadata>
     ) {
         let presented: [Certificate]
@@ -100,9 +102,10 @@ enum TransportSecurity {
                 }
                 promise.succeed(.certificateVerified(VerificationMetadata(ValidatedCertificateChain(validated))))
             } catch {
-                // A server is recorded under the node name it was expected to be, so a
-                // failed health check can say why rather than that the connection closed.
-                TransportSecurity.rejections.record(error, peer: side == .server ? expectedName : nil)
+                // A server is recorded under the node it was expected to be (and who
+                // expected it), so a failed health check can say why rather than that the
+                // connection closed.
+                TransportSecurity.rejections.record(error, key: refusalKey)
                 promise.succeed(.failed)
             }
         }
@@ -116,17 +119,24 @@ enum TransportSecurity {
 /// A small bounded log of why peer certificates were refused.
 final class RejectionLog: Sendable {
     private struct Entry {
-        let peer: String?
+        let key: String?
         let text: String
         let at: Date
     }
 
     private let entries = Mutex<[Entry]>([])
 
-    /// Records why a certificate was refused; `peer` is the node a client expected to
-    /// reach, if any.
-    func record(_ error: any Error, peer: String? = nil) {
-        let entry = Entry(peer: peer, text: (error as? PKIError)?.message ?? "\(error)", at: Date())
+    /// The key of refusals of node `peer`'s certificate by clients of `identity` (one
+    /// process may hold several identities, e.g. several nodes in a benchmark or test,
+    /// and two federations may both have a node called `peer`).
+    static func key(peer: String, seenBy identity: TLSIdentity) -> String {
+        "\(peer) seen by \(identity.principal.spiffeID) #\(identity.certificatePEM.hashValue)"
+    }
+
+    /// Records why a certificate was refused, under `key` when a client knew whom it
+    /// expected to reach.
+    func record(_ error: any Error, key: String? = nil) {
+        let entry = Entry(key: key, text: (error as? PKIError)?.message ?? "\(error)", at: Date())
         entries.withLock { list in
             list.append(entry)
             if list.count > 32 { list.removeFirst(list.count - 32) }
@@ -136,9 +146,10 @@ final class RejectionLog: Sendable {
     /// The most recent reasons, newest last.
     var recent: [String] { entries.withLock { $0.map(\.text) } }
 
-    /// Why the certificate of `peer` was last refused, if that happened at or after `since`.
-    func latest(forPeer peer: String, since: Date) -> String? {
-        entries.withLock { list in list.last { $0.peer == peer && $0.at >= since }?.text }
+    /// Why the certificate recorded under `key` was last refused, if that happened at or
+    /// after `since`.
+    func latest(key: String, since: Date) -> String? {
+        entries.withLock { list in list.last { $0.key == key && $0.at >= since }?.text }
     }
 }
 

@@ -2,7 +2,7 @@ import Config
 import Foundation
 import GRPCCore
 import Logging
-import Node
+@testable import Node
 import PKI
 import Testing
 import Wire
@@ -108,6 +108,20 @@ struct TransportTests {
             #expect(nodeCall?.code == .permissionDenied)
             #expect(nodeCall?.message.contains("spiffe://city/node/ghost is not a member") == true)
         }
+    }
+
+    /// A refused certificate is remembered for the client identity that refused it:
+    /// another federation's node of the same name (e.g. in one test or benchmark
+    /// process) does not inherit it and fail its own queries early.
+    @Test func certificateRefusalsAreKeptPerClientIdentity() throws {
+        let first = try TestFederation(nodes: ["north", "south"])
+        let second = try TestFederation(nodes: ["north", "south"])
+        let log = RejectionLog()
+        let before = Date()
+        log.record(PKIError(.untrustedIssuer, "refused by the first north"), key: RejectionLog.key(peer: "south", seenBy: try first.setup("north").identity))
+        #expect(log.latest(key: RejectionLog.key(peer: "south", seenBy: try first.setup("north").identity), since: before) != nil)
+        #expect(log.latest(key: RejectionLog.key(peer: "south", seenBy: try second.setup("north").identity), since: before) == nil)
+        #expect(log.latest(key: RejectionLog.key(peer: "south", seenBy: try first.setup("north").identity), since: Date().addingTimeInterval(1)) == nil)
     }
 
     /// A certificate from another CA — even one of a federation with the same id and
