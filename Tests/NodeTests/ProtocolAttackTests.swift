@@ -197,16 +197,32 @@ struct ProtocolAttackTests {
             #expect(vector.values.count == 16 * 3 * 3)
             #expect(await code { _ = try await $0.contribute(good, options: testCallOptions) } == .failedPrecondition)
 
+            // Release: a malformed result hash is refused and forgets nothing; the
+            // coordinator's release is recorded once.
+            var release = Fedstat_V1_ReleaseRecord()
+            release.queryID = proposal.queryID
+            release.planHash = proposal.planHash
+            release.participants = proposal.participants
+            release.resultHash = Data(repeating: 7, count: 31)
+            let shortHash = release
+            #expect(await code { _ = try await $0.release(shortHash, options: testCallOptions) } == .invalidArgument)
+            release.resultHash = Data(repeating: 7, count: 32)
+            let goodRelease = release
+            _ = try await Self.asNode("north", fixture, to: "south") { try await $0.release(goodRelease, options: testCallOptions) }
+            #expect(await code { _ = try await $0.release(goodRelease, options: testCallOptions) } == .failedPrecondition)
+
             // An abort from someone other than the coordinator is refused; the
-            // coordinator's is recorded.
+            // coordinator's is recorded, also after the release (when another participant
+            // could not record it, the result is withheld and every log must say so).
             var abort = Fedstat_V1_AbortRequest()
             abort.queryID = proposal.queryID
             abort.reason = "test"
             let abortRequest = abort
             #expect(await code({ _ = try await $0.abort(abortRequest, options: testCallOptions) }, as: "east") == .permissionDenied)
             _ = try await Self.asNode("north", fixture, to: "south") { try await $0.abort(abortRequest, options: testCallOptions) }
-            let kinds = try fixture.auditRecords("south", queryID: Array(proposal.queryID)).map(\.record.kind)
-            #expect(kinds == [.proposal, .decision, .abort])
+            let records = try fixture.auditRecords("south", queryID: Array(proposal.queryID))
+            #expect(records.map(\.record.kind) == [.proposal, .decision, .release, .abort])
+            #expect(records.last?.record[field: "reason"] == .string("result withheld after its release was recorded: test"))
         }
     }
 

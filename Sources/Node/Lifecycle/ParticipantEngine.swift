@@ -290,26 +290,32 @@ final class ParticipantEngine: Sendable {
             guard Array(record.planHash) == query.planHash else {
                 throw Refusal(.invalidArgument, "the plan hash is not the one this query was proposed with")
             }
+            guard query.phase != .released else {
+                throw Refusal(.failedPrecondition, "this node has already recorded the query's release")
+            }
             guard query.phase == .contributed || query.phase == .decrypted else {
                 throw Refusal(.failedPrecondition, "this node has not contributed to the query")
             }
-            table[queryID] = nil
+            guard record.resultHash.count == 32 else { throw Refusal(.invalidArgument, "a result hash has 32 bytes") }
+            // Kept, not forgotten: if another participant cannot record the release, the
+            // coordinator withholds the result and its abort must reach this log too.
+            table[queryID]?.markReleased()
             return query
         }
-        guard record.resultHash.count == 32 else { throw Refusal(.invalidArgument, "a result hash has 32 bytes") }
         try audit(.release(queryID: query.queryID, resultHash: Array(record.resultHash), participants: record.participants), at: now)
     }
 
     func abort(_ request: Fedstat_V1_AbortRequest, from caller: String, now: Date = Date()) throws(Refusal) {
         let queryID = Array(request.queryID)
-        try queries.withLock { table throws(Refusal) in
+        let released = try queries.withLock { table throws(Refusal) in
             guard let query = table[queryID] else { throw Refusal(.notFound, "unknown query id") }
             guard caller == query.coordinator else {
                 throw Refusal(.permissionDenied, "only the query's coordinator (\(query.coordinator)) may abort it")
             }
             table[queryID] = nil
+            return query.phase == .released
         }
-        var reason = String(request.reason.prefix(1000))
+        var reason = (released ? "result withheld after its release was recorded: " : "") + String(request.reason.prefix(1000))
         if !request.failedNode.isEmpty { reason += " (node \(request.failedNode), step \(request.step))" }
         try audit(.abort(queryID: queryID, reason: reason, by: caller), at: now)
     }

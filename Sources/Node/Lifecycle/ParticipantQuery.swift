@@ -13,7 +13,9 @@ import Wire
 /// approved → contributed → (Paillier: decrypted) → released | aborted
 struct ParticipantQuery: Sendable {
     enum Phase: String, Sendable, Equatable {
-        case approved, contributed, decrypted, denied
+        /// `released`: the release is recorded; kept (until the table forgets old
+        /// queries) so that an abort after it is recorded too.
+        case approved, contributed, decrypted, denied, released
     }
 
     let queryID: [UInt8]
@@ -150,7 +152,7 @@ struct ParticipantQuery: Sendable {
         switch phase {
         case .approved: phase = .contributed
         case .denied: throw Refusal(.failedPrecondition, "this node denied the query")
-        case .contributed, .decrypted: throw Refusal(.failedPrecondition, "this node has already contributed to the query")
+        case .contributed, .decrypted, .released: throw Refusal(.failedPrecondition, "this node has already contributed to the query")
         }
     }
 
@@ -186,6 +188,7 @@ struct ParticipantQuery: Sendable {
         case .approved: throw Refusal(.failedPrecondition, "this node has not contributed to the query")
         case .decrypted: throw Refusal(.failedPrecondition, "this node has already decrypted the query's aggregate")
         case .denied: throw Refusal(.failedPrecondition, "this node denied the query")
+        case .released: throw Refusal(.failedPrecondition, "this node has already recorded the query's release")
         }
         guard let ownDigest else { throw Refusal(.failedPrecondition, "this node has not contributed to the query") }
 
@@ -251,6 +254,11 @@ struct ParticipantQuery: Sendable {
         }
         phase = .decrypted
         return product
+    }
+
+    /// The release is recorded: nothing but an abort may follow.
+    mutating func markReleased() {
+        phase = .released
     }
 }
 
