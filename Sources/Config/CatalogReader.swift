@@ -54,6 +54,16 @@ public enum CatalogFile {
     }
 }
 
+extension CatalogFile {
+    /// Checks a catalog (from ``load(path:)``) against the nodes of the federation it is
+    /// for: every `held_by` name must be one of them. Errors name the catalog's file,
+    /// key path and line.
+    public static func check(_ raw: RawYAML, nodes: [String]) throws(ConfigError) -> Catalog {
+        var reader = CatalogReader(raw: raw, nodes: nodes)
+        return try reader.read()
+    }
+}
+
 /// Reads the `catalog` section of `federation.yaml` into a ``Catalog``.
 struct CatalogReader {
     /// The keys of a dataset.

@@ -148,7 +148,6 @@ public enum Ceremony {
             paillier: FederationConfig.PaillierSettings(publicKey: paillier.publicKey.serialized(), threshold: options.threshold),
             members: members, catalog: options.catalog ?? .emptyMapping)
         try federation.validate()
-        _ = try federation.parsedCatalog()  // `held_by` names must be nodes of this federation
         try write(out + "/federation.yaml", text: federation.render())
         return Report(
             federationFile: out + "/federation.yaml", nodeConfigs: nodeConfigs, analystConfigs: analystConfigs,
@@ -174,6 +173,10 @@ public enum Ceremony {
         }
         if let bits = options.insecureTestBits, bits < 512 || !bits.isMultiple(of: 2) {
             throw CeremonyError("test Paillier keys need an even size of at least 512 bits")
+        }
+        // Before any key is made: `held_by` must name nodes of this federation.
+        if let catalog = options.catalog {
+            _ = try CatalogFile.check(catalog, nodes: options.nodes.map(\.name))
         }
     }
 
