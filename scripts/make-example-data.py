@@ -13,6 +13,7 @@ Each department's files go to OUT/<department>/<dataset>.csv or .sqlite (table
 <dataset>), the names Examples/city/nodes/<department>/datasets.yaml maps.
 """
 import argparse
+import contextlib
 import io
 import pathlib
 import random
@@ -99,7 +100,7 @@ def csv_text(dataset, rows):
 def write_sqlite(path, dataset, rows):
     """A table named after the dataset; decimals as TEXT (exact), booleans as 0/1."""
     path.unlink(missing_ok=True)
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         types = {"district": "TEXT", "sex": "TEXT", "cost": "TEXT", "amount": "TEXT"}
         columns = ", ".join(f"{c} {types.get(c, 'INTEGER')}" for c in COLUMNS[dataset])
         db.execute(f"CREATE TABLE {dataset} (id INTEGER PRIMARY KEY, {columns})")

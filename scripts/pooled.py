@@ -13,6 +13,7 @@ Understands exactly the queries of Examples/city/queries.sql (a small parser for
 shape, not SQL in general). Exit 0 when every shown cell matches, 1 otherwise.
 """
 import argparse
+import contextlib
 import csv
 import json
 import pathlib
@@ -31,12 +32,18 @@ def value(column, cell):
     """A cell as an exact Python value: int, Fraction, bool, str, or None for NULL."""
     if cell is None or cell == "":
         return None
+    if isinstance(cell, float):
+        raise SystemExit(f"pooled.py: {column} holds a floating-point value ({cell!r}); the example data stores text")
     if column in INTEGER:
         return int(cell)
     if column in DECIMAL:
-        return Fraction(cell)  # TEXT "123.45" (or an INTEGER) read exactly, never as a float
+        return Fraction(cell)  # TEXT "123.45" (or an INTEGER) read exactly
     if column in BOOLEAN:
-        return cell in (1, "1", "true")
+        if cell in (1, "1", "true"):
+            return True
+        if cell in (0, "0", "false"):
+            return False
+        raise SystemExit(f"pooled.py: {column} holds {cell!r}, not a boolean")
     return cell
 
 
@@ -51,7 +58,7 @@ def load(directories, dataset):
                 for row in csv.DictReader(handle):
                     rows.append({column: value(column, cell) for column, cell in row.items()})
         elif base.with_suffix(".sqlite").exists():
-            with sqlite3.connect(f"file:{base.with_suffix('.sqlite')}?mode=ro", uri=True) as db:
+            with contextlib.closing(sqlite3.connect(f"file:{base.with_suffix('.sqlite')}?mode=ro", uri=True)) as db:
                 cursor = db.execute(f"SELECT * FROM {dataset}")
                 names = [d[0] for d in cursor.description]
                 for record in cursor:

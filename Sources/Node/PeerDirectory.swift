@@ -52,7 +52,6 @@ final class PeerDirectory: Sendable {
         }
     }
 
-    /// Every peer's last known status, in federation order.
     /// Why `peer`'s certificate was refused since it was last seen healthy, while the
     /// health checks find it unreachable; nil otherwise.
     func certificateRefusal(of peer: String) -> String? {
@@ -67,6 +66,7 @@ final class PeerDirectory: Sendable {
         Date(timeIntervalSince1970: Double(status.lastSeenUnixMs) / 1000)
     }
 
+    /// Every peer's last known status, in federation order.
     var status: [Wire.Fedstat_V1_PeerStatus] {
         state.withLock { table in peers.compactMap { table[$0.name] } }
     }

@@ -116,15 +116,17 @@ enum TransportSecurity {
     static let rejections = RejectionLog()
 }
 
-/// A small bounded log of why peer certificates were refused.
+/// Why peer certificates were refused: a small bounded log of recent reasons, and the
+/// latest refusal of each expected node (kept apart, so that refusals anyone can cause
+/// with a bad client certificate cannot push out why a peer is unreachable).
 final class RejectionLog: Sendable {
-    private struct Entry {
-        let key: String?
+    private struct Refusal {
         let text: String
         let at: Date
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Mutex<[String]>([])
+    private let byKey = Mutex<[String: Refusal]>([:])
 
     /// The key of refusals of node `peer`'s certificate by clients of `identity` (one
     /// process may hold several identities, e.g. several nodes in a benchmark or test,
@@ -133,23 +135,24 @@ final class RejectionLog: Sendable {
         "\(peer) seen by \(identity.principal.spiffeID) #\(identity.certificatePEM.hashValue)"
     }
 
-    /// Records why a certificate was refused, under `key` when a client knew whom it
-    /// expected to reach.
+    /// Records why a certificate was refused, also under `key` when a client knew whom
+    /// it expected to reach.
     func record(_ error: any Error, key: String? = nil) {
-        let entry = Entry(key: key, text: (error as? PKIError)?.message ?? "\(error)", at: Date())
+        let text = (error as? PKIError)?.message ?? "\(error)"
         entries.withLock { list in
-            list.append(entry)
+            list.append(text)
             if list.count > 32 { list.removeFirst(list.count - 32) }
         }
+        if let key { byKey.withLock { $0[key] = Refusal(text: text, at: Date()) } }
     }
 
     /// The most recent reasons, newest last.
-    var recent: [String] { entries.withLock { $0.map(\.text) } }
+    var recent: [String] { entries.withLock { $0 } }
 
     /// Why the certificate recorded under `key` was last refused, if that happened at or
     /// after `since`.
     func latest(key: String, since: Date) -> String? {
-        entries.withLock { list in list.last { $0.key == key && $0.at >= since }?.text }
+        byKey.withLock { table in table[key].flatMap { $0.at >= since ? $0.text : nil } }
     }
 }
 

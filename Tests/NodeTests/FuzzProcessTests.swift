@@ -223,16 +223,21 @@ struct FuzzProcessTests {
     /// listener of this test that then hangs up.
     func clientHello(as identity: TLSIdentity) async throws -> [UInt8] {
         let listener = try ListeningSocket()
-        let captured = Task.detached { listener.acceptAndReadRecord() }
         let transport = try FederationClients.transport(
             to: "south", at: try HostPort(host: "127.0.0.1", port: listener.port), as: identity,
             maxMessageBytes: NodeConfig.Limits.defaultMaxMessageBytes)
-        _ = try? await withGRPCClient(transport: transport) { client in
-            var options = CallOptions.defaults
-            options.timeout = .seconds(10)
-            return try await Fedstat_V1_Federation.Client(wrapping: client).health(Fedstat_V1_HealthRequest(), options: options)
+        let client = Task {
+            try? await withGRPCClient(transport: transport) { client in
+                var options = CallOptions.defaults
+                options.timeout = .seconds(10)
+                _ = try await Fedstat_V1_Federation.Client(wrapping: client).health(Fedstat_V1_HealthRequest(), options: options)
+            }
         }
-        return await captured.value
+        // On a thread of its own: accept and read block (polled, at most 30 s), which the
+        // cooperative pool's few threads must not.
+        let hello = try await offPool { listener.acceptAndReadRecord(timeoutMilliseconds: 30_000) }
+        await client.value
+        return hello
     }
 
     /// Connects to 127.0.0.1:`port`, sends `bytes`, and closes.
@@ -267,24 +272,37 @@ final class ListeningSocket: Sendable {
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
         var address = sockaddr_in.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ready = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        try #require(fd >= 0 && ready && listen(fd, 1) == 0)
+        guard ready, listen(fd, 1) == 0 else {
+            close(fd)
+            throw ListenFailure()
+        }
         self.fd = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Accepts one connection and reads one whole TLS record (5-byte header and body).
-    func acceptAndReadRecord() -> [UInt8] {
+    struct ListenFailure: Error {}
+
+    /// Accepts one connection and reads one whole TLS record (5-byte header and body),
+    /// giving up after `timeoutMilliseconds` of silence.
+    func acceptAndReadRecord(timeoutMilliseconds: Int32) -> [UInt8] {
+        func ready(_ descriptor: Int32) -> Bool {
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&request, 1, timeoutMilliseconds) > 0
+        }
+        guard ready(fd) else { return [] }
         let connection = accept(fd, nil, nil)
         guard connection >= 0 else { return [] }
         defer { close(connection) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while received.count < 5 || received.count < 5 + (Int(received[3]) << 8 | Int(received[4])) {
+            guard ready(connection) else { break }
             let count = read(connection, &buffer, buffer.count)
             if count <= 0 { break }
             received += buffer[0..<count]

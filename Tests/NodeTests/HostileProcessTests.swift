@@ -59,11 +59,10 @@ struct HostileProcessTests {
             view = try federation.fedquery(["status"])
         }
         #expect(view.output.contains("east   127.0.0.1:\(federation.ports["east"]!)  unreachable: its certificate was refused"), "\(view.output)")
-        let started = Date()
         let real = try federation.fedquery(["--timeout", "60", Self.query])
-        #expect(Date().timeIntervalSince(started) < 30, "the query waited for its deadline")
         #expect(real.status == 1)
         #expect(real.error.contains("node east"), "\(real.error)")
+        // Failed at once, saying why (a wait for the deadline would say "did not answer").
         #expect(real.error.contains("east cannot take part: its certificate was refused"), "\(real.error)")
         #expect(real.error.contains("issued by a different CA"), "\(real.error)")
         #expect(real.output.isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -41,11 +42,14 @@ final class NamespaceNetwork: @unchecked Sendable {
         let tag = String(UInt32.random(in: 0x100000...0xFFFFFF), radix: 16)
         bridge = "fsb\(tag)"
         var prefix = ""
+        let taken = Self.prefixesInUse(ip: ip)
         for _ in 0..<100 {
-            let candidate = "10.\(Int.random(in: 160...223)).\(Int.random(in: 0...255))"
-            let used = (try? run(ip, ["-4", "-o", "addr", "show"]).output + run(ip, ["-4", "route", "show"]).output) ?? ""
-            if !used.contains(candidate + "."), Self.subnetsInUse.withLock({ $0.insert(candidate).inserted }) {
-                prefix = candidate
+            let (second, third) = (UInt32.random(in: 160...223), UInt32.random(in: 0...255))
+            let candidate = (10 << 24) | (second << 16) | (third << 8)
+            if !taken.contains(where: { Self.overlap(candidate, 24, $0.address, $0.length) }),
+                Self.subnetsInUse.withLock({ $0.insert("10.\(second).\(third)").inserted })
+            {
+                prefix = "10.\(second).\(third)"
                 break
             }
         }
@@ -55,6 +59,8 @@ final class NamespaceNetwork: @unchecked Sendable {
         guard !prefix.isEmpty else { throw Failure(description: "no free 10.x.y.0/24 subnet") }
         do {
             try step(ip, ["link", "add", bridge, "type", "bridge"], undo: ["link", "del", bridge])
+            // The alias names this process, so a later run can remove the bridge if we crash.
+            try step(ip, ["link", "set", bridge, "alias", "fedstat-\(getpid())"])
             try step(ip, ["addr", "add", "\(prefix).1/24", "dev", bridge])
             try step(ip, ["link", "set", bridge, "up"])
             for (index, namespace) in namespaces.enumerated() {
@@ -94,20 +100,70 @@ final class NamespaceNetwork: @unchecked Sendable {
         // Deleting a namespace deletes its end of the veth pair, and with it the pair.
         for undo in created.reversed() { _ = try? run(ip, undo) }
         created = []
+        let prefix = String(subnet.dropLast(".0/24".count))
+        _ = Self.subnetsInUse.withLock { $0.remove(prefix) }
+    }
+
+    /// Every IPv4 prefix the host's addresses and routes use (`a.b.c.d/len`, a bare
+    /// address as /32), so the test subnet never shadows a real one (a VPN's 10/8, a
+    /// container network's /16).
+    private static func prefixesInUse(ip: String) -> [(address: UInt32, length: Int)] {
+        let text = ((try? run(ip, ["-4", "-o", "addr", "show"]).output) ?? "") + ((try? run(ip, ["-4", "route", "show"]).output) ?? "")
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\\" }).compactMap { token in
+            let parts = token.split(separator: "/")
+            let octets = parts[0].split(separator: ".").compactMap { UInt32($0) }
+            guard octets.count == 4, octets.allSatisfy({ $0 < 256 }) else { return nil }
+            let length = parts.count == 2 ? Int(parts[1]) ?? 32 : 32
+            return (octets.reduce(0) { $0 << 8 | $1 }, length)
+        }
+    }
+
+    /// Whether two prefixes share an address: they agree on the shorter one's bits.
+    static func overlap(_ a: UInt32, _ aLength: Int, _ b: UInt32, _ bLength: Int) -> Bool {
+        let length = min(aLength, bLength)
+        guard length > 0 else { return true }
+        let mask: UInt32 = length >= 32 ? .max : ~(UInt32.max >> UInt32(length))
+        return a & mask == b & mask
     }
 
     deinit { teardown() }
 
-    /// Namespaces of test processes that no longer run (a crash skips `deinit`).
+    /// Namespaces and bridges of test processes that no longer run (a crash skips
+    /// `deinit`).
     private static func removeStaleNamespaces(ip: String) {
-        guard let listed = try? run(ip, ["netns", "list"]).output else { return }
-        for line in listed.split(separator: "\n") {
+        func gone(_ pid: Substring) -> Bool {
+            guard let pid = Int32(pid), pid != getpid() else { return false }
+            return kill(pid, 0) != 0 && errno == ESRCH
+        }
+        let namespaces = (try? run(ip, ["netns", "list"]).output) ?? ""
+        for line in namespaces.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             let parts = name.split(separator: "-")
-            guard parts.count == 4, parts[0] == "fedstat", let pid = Int32(parts[1]), pid != getpid(),
-                kill(pid, 0) != 0, errno == ESRCH
-            else { continue }
+            guard parts.count == 4, parts[0] == "fedstat", gone(parts[1]) else { continue }
             _ = try? run(ip, ["netns", "del", name])
         }
+        let bridges = (try? run(ip, ["-o", "link", "show", "type", "bridge"]).output) ?? ""
+        for line in bridges.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, let alias = fields.firstIndex(of: "alias"), alias + 1 < fields.count else { continue }
+            let owner = fields[alias + 1].split(separator: "-")
+            guard owner.count == 2, owner[0] == "fedstat", gone(owner[1]) else { continue }
+            _ = try? run(ip, ["link", "del", String(fields[1].dropLast())])
+        }
+    }
+}
+
+@Suite("Network namespaces for tests")
+struct NamespaceNetworkTests {
+    /// The test subnet must never shadow one of the host's: prefixes overlap when they
+    /// agree on the shorter one's bits.
+    @Test func prefixesOverlapWhenTheShorterOneContainsTheOther() {
+        let subnet: UInt32 = 10 << 24 | 200 << 16 | 7 << 8  // 10.200.7.0/24
+        #expect(NamespaceNetwork.overlap(subnet, 24, 10 << 24, 8))  // a VPN's 10.0.0.0/8
+        #expect(NamespaceNetwork.overlap(subnet, 24, 10 << 24 | 200 << 16, 16))
+        #expect(NamespaceNetwork.overlap(subnet, 24, subnet | 9, 32))  // an address inside
+        #expect(!NamespaceNetwork.overlap(subnet, 24, 10 << 24 | 200 << 16 | 8 << 8, 24))
+        #expect(!NamespaceNetwork.overlap(subnet, 24, 192 << 24 | 2 << 8, 24))
+        #expect(NamespaceNetwork.overlap(subnet, 24, 0, 0))  // a default route's 0.0.0.0/0
     }
 }
