@@ -72,9 +72,45 @@ final class NamespaceNetwork: @unchecked Sendable {
                 try step(ip, ["-n", namespace, "link", "set", "eth0", "up"])
                 try step(ip, ["-n", namespace, "link", "set", "lo", "up"])
             }
+            if count >= 2 { try probe(ip) }
         } catch {
             teardown()
             throw error
+        }
+    }
+
+    /// One TCP connection from the first namespace to the second, across the bridge:
+    /// hosts that filter bridged traffic (br_netfilter with an iptables FORWARD policy of
+    /// DROP, common where Docker runs) would otherwise fail every test after its
+    /// deadline instead of falling back to loopback.
+    private func probe(_ ip: String) throws {
+        guard let python = ["/usr/bin/python3", "/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else { throw Failure(description: "no python3 to check the namespaces' connectivity") }
+        let listener = Process()
+        listener.executableURL = URL(fileURLWithPath: ip)
+        listener.arguments = [
+            "netns", "exec", namespaces[1], python, "-c",
+            "import socket; s = socket.socket(); s.bind(('\(addresses[1])', 7999)); s.listen(); s.settimeout(20); c, _ = s.accept(); c.sendall(b'ok')",
+        ]
+        try listener.run()
+        defer {
+            if listener.isRunning { listener.terminate() }
+            listener.waitUntilExit()
+        }
+        let connect = """
+            import socket, sys, time
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                try:
+                    with socket.create_connection(('\(addresses[1])', 7999), timeout=3) as c:
+                        sys.exit(0 if c.recv(2) == b'ok' else 1)
+                except OSError:
+                    time.sleep(0.1)
+            sys.exit(1)
+            """
+        let result = try run(ip, ["netns", "exec", namespaces[0], python, "-c", connect], timeout: .seconds(60))
+        guard result.status == 0 else {
+            throw Failure(description: "no TCP connection between two namespaces across the bridge (is bridged traffic filtered?)")
         }
     }
 
