@@ -30,8 +30,7 @@ extension FederationConfig {
     /// - Throws: ``ConfigError`` naming the file, the key path (for example
     ///   `catalog.visits.columns.cost.max`) and the line of the offending value.
     public func parsedCatalog() throws(ConfigError) -> Catalog {
-        var reader = CatalogReader(raw: catalog, nodes: nodes.map(\.name))
-        return try reader.read()
+        try CatalogFile.check(catalog, nodes: nodes.map(\.name))
     }
 }
 

@@ -65,6 +65,7 @@ enum TransportSecurity {
     /// address of node A that reaches any other member is refused.
     static func client(_ identity: TLSIdentity, expectedNode: String?) -> HTTP2ClientTransport.Posix.TransportSecurity {
         let trust = identity.trust
+        let refusalKey = expectedNode.map { RejectionLog.key(peer: $0, seenBy: identity) }
         return .mTLS(
             certificateChain: [.bytes(Array(identity.certificatePEM.utf8), format: .pem)],
             privateKey: .bytes(Array(identity.privateKeyPEM.utf8), format: .pem)
@@ -74,7 +75,7 @@ enum TransportSecurity {
             config.customVerificationCallback = { certificates, promise in
                 verify(
                     certificates, trust: trust, side: .server, expectedRole: .node, expectedName: expectedNode,
-                    refusalKey: expectedNode.map { RejectionLog.key(peer: $0, seenBy: identity) }, promise: promise)
+                    refusalKey: refusalKey, promise: promise)
             }
         }
     }

@@ -17,6 +17,17 @@ public enum Planner {
         try plan(SQLParser.parse(sql), catalog: catalog, participants: participants)
     }
 
+    /// Parses `sql` and plans it for the nodes among `nodes` that hold its dataset (the
+    /// catalog's `held_by`, or all of them): the participants a coordinator proposes.
+    /// For an unknown dataset, all of them (the planner then reports the name).
+    public static func planForHolders(sql: String, catalog: Catalog, nodes: [String]) throws(SQLError)
+        -> (plan: Plan, participants: [String])
+    {
+        let statement = try SQLParser.parse(sql)
+        let participants = catalog.dataset(named: statement.from.name)?.participants(amongNodes: nodes) ?? nodes
+        return (try plan(statement, catalog: catalog, participants: participants.count), participants)
+    }
+
     /// Plans a parsed statement for `participants` nodes (at least 1).
     public static func plan(_ statement: SelectStatement, catalog: Catalog, participants: Int) throws(SQLError) -> Plan {
         precondition(participants >= 1, "a query has at least one participant")

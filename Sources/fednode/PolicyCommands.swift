@@ -127,10 +127,11 @@ struct PolicyCommand: AsyncParsableCommand {
             let plan: Plan
             do {
                 // By default the participants a coordinator would propose: the dataset's holders.
-                let statement = try SQLParser.parse(sql)
-                let nodes = federation.nodes.map(\.name)
-                names = participants.isEmpty ? catalog.dataset(named: statement.from.name)?.participants(amongNodes: nodes) ?? nodes : participants
-                plan = try Planner.plan(statement, catalog: catalog, participants: names.count)
+                if participants.isEmpty {
+                    (plan, names) = try Planner.planForHolders(sql: sql, catalog: catalog, nodes: federation.nodes.map(\.name))
+                } else {
+                    (plan, names) = (try Planner.plan(sql: sql, catalog: catalog, participants: participants.count), participants)
+                }
             } catch {
                 throw Refusal.printAndExit("policy explain: the query is not valid: \(error)")
             }

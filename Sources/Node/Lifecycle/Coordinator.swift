@@ -43,11 +43,7 @@ final class Coordinator: Sendable {
     /// says `held_by`).
     func plan(_ sql: String) throws(QueryError) -> (plan: Plan, participants: [String]) {
         do {
-            let statement = try SQLParser.parse(sql)
-            let nodes = setup.federation.nodes.map(\.name)
-            // An unknown dataset: the planner reports it, with its position.
-            let participants = setup.catalog.dataset(named: statement.from.name)?.participants(amongNodes: nodes) ?? nodes
-            return (try Planner.plan(statement, catalog: setup.catalog, participants: participants.count), participants)
+            return try Planner.planForHolders(sql: sql, catalog: setup.catalog, nodes: setup.federation.nodes.map(\.name))
         } catch {
             throw QueryError(.sql, error.description, step: .plan, sqlPosition: error.position)
         }
