@@ -86,12 +86,7 @@ final class ProcessFederation {
         self.ports = ports
         self.hosts = hosts
         let catalogPath = try directory.write(catalog, to: "catalog.yaml")
-        var arguments = [
-            "federation", "init", "--id", "city", "--out", root, "--analyst", "alice", "--threshold", "2",
-            "--insecure-test-paillier-bits", "512", "--catalog", catalogPath,
-        ]
-        for name in names { arguments += ["--node", "\(name)=\(address(name))"] }
-        let ceremony = try run(fednodePath, arguments)
+        let ceremony = try testCeremony(out: root, nodes: names.map { ($0, address($0)) }, extra: ["--catalog", catalogPath])
         try #require(ceremony.status == 0, "\(ceremony.error)")
         for name in names {
             try prepare(name, root + "/nodes/\(name)")

@@ -117,17 +117,8 @@ struct FuzzProcessTests {
     /// Well-formed messages of every Federation method, to mutate.
     func federationCorpus(_ federation: ProcessFederation) throws -> [(MethodDescriptor, [UInt8])] {
         let catalog = try CatalogFile.load(path: federation.directory.path + "/catalog.yaml").catalog
-        let plan = try Planner.plan(sql: Self.query, catalog: catalog, participants: 3)
-        let (encoding, hash) = plan.encodingAndHash
-        var proposal = Fedstat_V1_Proposal()
-        proposal.queryID = Data(Coordinator.randomQueryID())
-        proposal.plan = Data(encoding)
-        proposal.planHash = Data(hash)
-        proposal.analyst = "spiffe://city/analyst/alice"
-        proposal.participants = ["north", "south", "east"]
-        proposal.protocol = .secureSum
-        proposal.deadlineUnixMs = Int64(Date().addingTimeInterval(60).timeIntervalSince1970 * 1000)
-        proposal.sql = Self.query
+        let proposal = try ProtocolAttackTests.proposal(
+            catalog: catalog, Self.query, participants: ["north", "south", "east"], protocol: .secureSum)
         var contribution = Fedstat_V1_ContributionRequest()
         contribution.queryID = proposal.queryID
         contribution.planHash = proposal.planHash
@@ -252,16 +243,6 @@ struct FuzzProcessTests {
         try #require(connected == 0, "connect to the node failed: errno \(errno)")
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))
-    }
-}
-
-extension sockaddr_in {
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
     }
 }
 

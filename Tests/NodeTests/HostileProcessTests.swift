@@ -7,13 +7,6 @@ import Testing
 struct HostileProcessTests {
     static let query = "SELECT district, COUNT(*), SUM(cost) FROM visits GROUP BY district"
 
-    /// The audit records `fednode audit show` prints for the node at `config`.
-    func auditLines(_ config: String) throws -> [String] {
-        let shown = try run(fednodePath, ["audit", "show", "--config", config])
-        try #require(shown.status == 0, "\(shown.error)")
-        return shown.output.split(separator: "\n").map(String.init)
-    }
-
     /// A node whose certificate comes from another CA — same federation id, same member
     /// names and addresses, its own ceremony — takes the address of a stopped member.
     /// It cannot take part in either direction: the coordinator refuses its server
@@ -27,12 +20,9 @@ struct HostileProcessTests {
         #expect(federation.stop("east") == 0)
 
         let impostor = try TemporaryDirectory()
-        var arguments = [
-            "federation", "init", "--id", "city", "--out", impostor.path + "/city", "--analyst", "alice", "--threshold", "2",
-            "--insecure-test-paillier-bits", "512", "--catalog", federation.directory.path + "/catalog.yaml",
-        ]
-        for name in federation.names { arguments += ["--node", "\(name)=127.0.0.1:\(federation.ports[name]!)"] }
-        let ceremony = try run(fednodePath, arguments)
+        let ceremony = try testCeremony(
+            out: impostor.path + "/city", nodes: federation.names.map { ($0, federation.address($0)) },
+            extra: ["--catalog", federation.directory.path + "/catalog.yaml"])
         try #require(ceremony.status == 0, "\(ceremony.error)")
         let fakeFolder = impostor.path + "/city/nodes/east"
         try ProcessFederation.writeTestData("east", fakeFolder)
@@ -46,8 +36,8 @@ struct HostileProcessTests {
             own = try run(fednodePath, ["status", "--config", fakeFolder + "/node.yaml"])
         }
         try #require(own.status == 0, "\(own.error)")
-        let northBefore = try auditLines(federation.root + "/nodes/north/node.yaml")
-        let southBefore = try auditLines(federation.root + "/nodes/south/node.yaml")
+        let northBefore = try auditLines(config: federation.root + "/nodes/north/node.yaml")
+        let southBefore = try auditLines(config: federation.root + "/nodes/south/node.yaml")
 
         // 1. The real federation's query reaches the impostor's address: refused at TLS.
         // Once the coordinator's health checks have met the impostor, `status` says why,
@@ -66,7 +56,7 @@ struct HostileProcessTests {
         #expect(real.error.contains("east cannot take part: its certificate was refused"), "\(real.error)")
         #expect(real.error.contains("issued by a different CA"), "\(real.error)")
         #expect(real.output.isEmpty)
-        #expect(try auditLines(fakeFolder + "/node.yaml").isEmpty, "the impostor saw a proposal")
+        #expect(try auditLines(config: fakeFolder + "/node.yaml").isEmpty, "the impostor saw a proposal")
 
         // 2. The impostor coordinates a query of its own analyst: the real members refuse
         // its certificate, so it fails naming one of them, and their logs gain nothing
@@ -78,8 +68,8 @@ struct HostileProcessTests {
         ])
         #expect(forged.status == 1, "\(forged.error)")
         #expect(forged.error.contains("node north") || forged.error.contains("node south"), "\(forged.error)")
-        let northAfter = try auditLines(federation.root + "/nodes/north/node.yaml")
-        let southAfter = try auditLines(federation.root + "/nodes/south/node.yaml")
+        let northAfter = try auditLines(config: federation.root + "/nodes/north/node.yaml")
+        let southAfter = try auditLines(config: federation.root + "/nodes/south/node.yaml")
         #expect(northAfter.count == northBefore.count + 3, "\(northAfter)")
         #expect(southAfter.count == southBefore.count + 3, "\(southAfter)")
         #expect(!(northAfter + southAfter).contains { $0.contains("spiffe://city/node/east") && $0.contains("proposal") })

@@ -8,12 +8,11 @@ import Testing
 struct NodeFailureProcessTests {
     static let query = "SELECT district, COUNT(*), SUM(cost) FROM visits GROUP BY district"
 
-    /// The audit records of `node` of kind `kind`, as `fednode audit show` prints them
-    /// (seq, time, kind, query id, fields), read while the node runs.
+    /// The audit records of `node` of kind `kind`, as `fednode audit show` prints them.
     func audit(_ federation: ProcessFederation, _ node: String, kind: String) throws -> [String] {
-        let shown = try run(fednodePath, ["audit", "show", "--config", federation.root + "/nodes/\(node)/node.yaml"])
-        try #require(shown.status == 0, "\(shown.error)")
-        return shown.output.split(separator: "\n").map(String.init).filter { $0.split(separator: "\t").dropFirst(2).first == Substring(kind) }
+        try auditLines(config: federation.root + "/nodes/\(node)/node.yaml").filter {
+            $0.split(separator: "\t").dropFirst(2).first == Substring(kind)
+        }
     }
 
     /// `kill -9` of a node while a query waits for it: the query fails with an error

@@ -128,15 +128,30 @@ func openSSLProbe(port: Int, tlsVersion: String, ca: String, certificate: String
     return (accepted, diagnostics)
 }
 
+/// The real ceremony for federation `city` into `out`: analyst alice, threshold 2, a
+/// 512-bit test Paillier key, `nodes` (name and `host:port`) in order.
+func testCeremony(out: String, nodes: [(name: String, address: String)], extra: [String] = []) throws -> ProcessResult {
+    var arguments = [
+        "federation", "init", "--id", "city", "--out", out, "--analyst", "alice", "--threshold", "2", "--insecure-test-paillier-bits", "512",
+    ]
+    for node in nodes { arguments += ["--node", "\(node.name)=\(node.address)"] }
+    return try run(fednodePath, arguments + extra)
+}
+
+/// The audit records `fednode audit show` prints for the node at `config` (one line
+/// each: seq, time, kind, query id, fields), read while the node may run.
+func auditLines(config: String) throws -> [String] {
+    let shown = try run(fednodePath, ["audit", "show", "--config", config])
+    try #require(shown.status == 0, "\(shown.error)")
+    return shown.output.split(separator: "\n").map(String.init)
+}
+
 @Suite("fednode processes", .serialized, .timeLimit(.minutes(10)))
 struct ProcessTests {
     func initFederation(
         _ directory: TemporaryDirectory, ports: [Int], names: [String] = ["north", "south", "civil"], extra: [String] = []
     ) throws -> ProcessResult {
-        var arguments = ["federation", "init", "--id", "city", "--out", directory.path + "/city", "--analyst", "alice", "--threshold", "2",
-                         "--insecure-test-paillier-bits", "512"]
-        for (name, port) in zip(names, ports) { arguments += ["--node", "\(name)=127.0.0.1:\(port)"] }
-        return try run(fednodePath, arguments + extra)
+        try testCeremony(out: directory.path + "/city", nodes: zip(names, ports).map { ($0, "127.0.0.1:\($1)") }, extra: extra)
     }
 
     /// The acceptance path: the ceremony, then three `fednode serve` processes

@@ -20,7 +20,15 @@ struct ProtocolAttackTests {
         _ fixture: JointFixture, _ sql: String, participants: [String], protocol aggregationProtocol: Fedstat_V1_AggregationProtocol,
         queryID: [UInt8] = Coordinator.randomQueryID()
     ) throws -> Fedstat_V1_Proposal {
-        let plan = try Planner.plan(sql: sql, catalog: try fixture.catalog, participants: participants.count)
+        try proposal(catalog: try fixture.catalog, sql, participants: participants, protocol: aggregationProtocol, queryID: queryID)
+    }
+
+    /// A well-formed proposal of `sql` by alice, planned with `catalog`, due in two minutes.
+    static func proposal(
+        catalog: Catalog, _ sql: String, participants: [String], protocol aggregationProtocol: Fedstat_V1_AggregationProtocol,
+        queryID: [UInt8] = Coordinator.randomQueryID()
+    ) throws -> Fedstat_V1_Proposal {
+        let plan = try Planner.plan(sql: sql, catalog: catalog, participants: participants.count)
         var proposal = Fedstat_V1_Proposal()
         proposal.queryID = Data(queryID)
         proposal.plan = Data(plan.canonicalEncoding)
